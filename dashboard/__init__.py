@@ -1,0 +1,1 @@
+"""FastAPI dashboard: REST API, websocket hub and the web page (`ioc dashboard`)."""

@@ -1,0 +1,167 @@
+"""The dashboard's FastAPI application: REST (health, KPIs), the live websocket and the web page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse, JSONResponse
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from dashboard.hub import Hub
+from dashboard.queries import KPI_HISTORY, LATEST_KPI, MAX_BUCKETS, parse_bucket
+from ioc import topics
+from ioc.feeds import registry
+from ioc.kafka_admin import group_lag, wait_ready
+from ioc.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
+
+
+def jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def create_app(settings: Settings) -> FastAPI:
+    pool = AsyncConnectionPool(settings.dsn, open=False, min_size=1, max_size=4, kwargs={"connect_timeout": 5})
+    hub = Hub(settings.bootstrap_servers)
+
+    async def fetch(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        async with pool.connection(timeout=5) as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(sql, params)
+            return [jsonable(row) for row in await cur.fetchall()]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await pool.open(wait=False)
+        try:
+            hub.seed("kpi", await fetch(LATEST_KPI, {"source": None, "metric": None}))
+        except (psycopg.Error, TimeoutError) as exc:
+            log.warning("dashboard: no KPI snapshot from the database yet (%s)", exc)
+        hub.start()
+        yield
+        await hub.stop()
+        await pool.close()
+
+    app = FastAPI(
+        title="IOC stream processor",
+        description="Trung tâm giám sát, điều hành thông minh — live KPIs of the province.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/api/health", tags=["health"])
+    async def health() -> JSONResponse:
+        """Kafka reachable, database reachable, and how far the worker is behind (messages)."""
+        checks: dict[str, Any] = {}
+        try:
+            await asyncio.to_thread(wait_ready, settings.bootstrap_servers, 5.0)
+            checks["kafka"] = {"ok": True}
+        except TimeoutError as exc:
+            checks["kafka"] = {"ok": False, "error": str(exc)}
+        try:
+            await fetch("SELECT 1 AS one", {})
+            checks["database"] = {"ok": True}
+        except (psycopg.Error, TimeoutError) as exc:
+            checks["database"] = {"ok": False, "error": str(exc) or type(exc).__name__}
+        if checks["kafka"]["ok"]:
+            watched = [topics.ingest_topic(feed) for feed in registry()] + [topics.OBS, topics.KPI, topics.DEADLETTER]
+            try:
+                lag = await asyncio.to_thread(group_lag, settings.bootstrap_servers, settings.app_id, watched)
+                checks["worker"] = {"ok": True, "group": settings.app_id, "lag": lag, "total_lag": sum(lag.values())}
+            except Exception as exc:
+                checks["worker"] = {"ok": False, "error": str(exc)}
+        else:
+            checks["worker"] = {"ok": False, "error": "Kafka unreachable"}
+        checks["hub"] = {"ok": hub.connected, "clients": len(hub.clients)}
+        healthy = all(check["ok"] for check in checks.values())
+        return JSONResponse({"status": "ok" if healthy else "degraded", **checks}, status_code=200 if healthy else 503)
+
+    @app.get("/api/kpi", tags=["kpi"])
+    async def kpi(
+        source: Annotated[str | None, Query(max_length=64, description="Only this source (station id).")] = None,
+        metric: Annotated[str | None, Query(max_length=32, description="Only this metric, e.g. pm25.")] = None,
+        bucket: Annotated[
+            str | None, Query(description="History mode: bucket size such as 5m, 1h, 1d (1m..31d).")
+        ] = None,
+        start: Annotated[datetime | None, Query(description="History start (ISO 8601), default end - 24h.")] = None,
+        end: Annotated[datetime | None, Query(description="History end (ISO 8601), default now.")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_BUCKETS)] = 5000,
+    ) -> dict[str, Any]:
+        """Without ``bucket``: the newest KPI window per source and metric. With it: history from
+        TimescaleDB, windows grouped by ``time_bucket`` (count-weighted means)."""
+        filters = {"source": source, "metric": metric}
+        if bucket is None:
+            if start is not None or end is not None:
+                raise HTTPException(422, "start and end need a bucket (history mode), e.g. bucket=5m")
+            return {"mode": "latest", "items": await fetch(LATEST_KPI, filters)}
+        try:
+            size = parse_bucket(bucket)
+        except ValueError as exc:
+            raise HTTPException(422, f"bucket: {exc}") from exc
+        end = _aware(end or datetime.now(UTC), "end")
+        start = _aware(start or end - timedelta(hours=24), "start")
+        if start >= end:
+            raise HTTPException(422, "start must be before end")
+        if (end - start) / size > MAX_BUCKETS:
+            raise HTTPException(422, f"range/bucket gives more than {MAX_BUCKETS} buckets; use a larger bucket")
+        rows = await fetch(KPI_HISTORY, {**filters, "bucket": size, "start": start, "end": end, "limit": limit})
+        return {"mode": "history", "bucket": bucket, "start": start.isoformat(), "end": end.isoformat(), "items": rows}
+
+    @app.websocket("/ws")
+    async def live(websocket: WebSocket, channels: str = "kpi,obs") -> None:
+        """Snapshot on connect, then one message per update: {"type": "kpi"|"obs", "data": {...}}."""
+        wanted = frozenset(c.strip() for c in channels.split(",") if c.strip())
+        await websocket.accept()
+        unknown = wanted - set(hub.latest)
+        if unknown or not wanted:
+            await websocket.close(code=1008, reason=f"unknown channels {sorted(unknown)}; use kpi, obs")
+            return
+        box = hub.subscribe(wanted)
+        try:
+            await websocket.send_text(json.dumps(hub.snapshot(wanted)))
+            sender = asyncio.create_task(_pump(websocket, box))
+            receiver = asyncio.create_task(websocket.receive_text())
+            done, pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            hub.unsubscribe(box)
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def database_down(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        return JSONResponse({"detail": f"database unavailable: {exc}"}, status_code=503)
+
+    @app.exception_handler(TimeoutError)
+    async def database_timeout(request: Request, exc: TimeoutError) -> JSONResponse:
+        return JSONResponse({"detail": "database unavailable: no connection within 5 s"}, status_code=503)
+
+    return app
+
+
+async def _pump(websocket: WebSocket, box: Any) -> None:
+    while True:
+        await websocket.send_text(json.dumps(await box.get()))
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None:
+        raise HTTPException(422, f"{name} needs a UTC offset, e.g. 2026-11-24T08:00:00+07:00")
+    return value

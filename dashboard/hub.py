@@ -1,0 +1,103 @@
+"""The websocket hub: reads ioc.kpi and ioc.obs with its own aiokafka consumer and fans out to clients.
+
+The consumer has no group and starts at the latest offsets, so any number of dashboard processes can
+run side by side; the newest value per key is kept for the snapshot a client gets on connect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+from dashboard.outbox import Outbox
+from ioc import topics
+
+log = logging.getLogger(__name__)
+
+CHANNELS = {topics.KPI: "kpi", topics.OBS: "obs"}
+
+
+def message_key(channel: str, data: dict[str, Any]) -> str:
+    """What a newer message replaces: a KPI per (kpi, source, metric), an observation per source."""
+    if channel == "kpi":
+        return f"{data['kpi']}|{data['source']}|{data['metric']}"
+    return str(data["source"])
+
+
+class Hub:
+    def __init__(self, bootstrap: list[str]) -> None:
+        self.bootstrap = bootstrap
+        self.latest: dict[str, dict[str, dict[str, Any]]] = {channel: {} for channel in CHANNELS.values()}
+        self.clients: dict[Outbox, frozenset[str]] = {}
+        self.connected = False
+        self._task: asyncio.Task[None] | None = None
+
+    def seed(self, channel: str, rows: Iterable[dict[str, Any]]) -> None:
+        """Fill the snapshot from storage at start, so a client never waits for the next window."""
+        for row in rows:
+            self.latest[channel].setdefault(message_key(channel, row), row)
+
+    def publish(self, channel: str, data: dict[str, Any]) -> None:
+        key = message_key(channel, data)
+        self.latest[channel][key] = data
+        for box, channels in self.clients.items():
+            if channel in channels:
+                box.put((channel, key), {"type": channel, "data": data})
+
+    def snapshot(self, channels: frozenset[str]) -> dict[str, Any]:
+        return {"type": "snapshot", **{c: list(self.latest[c].values()) for c in sorted(channels)}}
+
+    def subscribe(self, channels: frozenset[str]) -> Outbox:
+        box = Outbox()
+        self.clients[box] = channels
+        return box
+
+    def unsubscribe(self, box: Outbox) -> None:
+        self.clients.pop(box, None)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="hub-consumer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        """Consume forever; a broker that is down is retried, the hub never dies of it."""
+        delay = 1.0
+        while True:
+            consumer = AIOKafkaConsumer(
+                *CHANNELS,
+                bootstrap_servers=self.bootstrap,
+                group_id=None,
+                auto_offset_reset="latest",
+                enable_auto_commit=False,
+            )
+            try:
+                await consumer.start()
+                self.connected, delay = True, 1.0
+                async for message in consumer:
+                    try:
+                        data = json.loads(message.value)
+                    except (TypeError, ValueError):
+                        log.warning("hub: undecodable message on %s", message.topic)
+                        continue
+                    self.publish(CHANNELS[message.topic], data)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("hub: Kafka consumer failed (%s); retrying in %.0fs", exc, delay)
+            finally:
+                self.connected = False
+                await consumer.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30)

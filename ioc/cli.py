@@ -1,0 +1,172 @@
+"""The `ioc` command line (typer). Each command is thin: it reads Settings and calls a module."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from ioc.settings import Settings, get_settings
+
+cli = typer.Typer(
+    help="IOC stream processor for Vietnamese provinces.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+infra_cli = typer.Typer(
+    help="Local Kafka and PostgreSQL+TimescaleDB under IOC_HOME (default .ioc/).", no_args_is_help=True
+)
+cli.add_typer(infra_cli, name="infra")
+log = logging.getLogger("ioc")
+
+
+def settings() -> Settings:
+    try:
+        s = get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "IOC_" + "_".join(str(part) for part in error["loc"]).upper()
+            typer.echo(f"error: {name}: {error['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    logging.basicConfig(level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("kafka", "aiokafka"):  # client chatter: connection lifecycles at INFO
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    return s
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(1)
+
+
+@infra_cli.command("up")
+def infra_up() -> None:
+    """Install (first time) and start the local services the settings leave local; idempotent."""
+    from ioc.infra import InfraError, LocalInfra
+
+    infra = LocalInfra(settings())
+    try:
+        infra.up()
+    except InfraError as exc:
+        raise _fail(exc) from exc
+    for name, state in infra.status().items():
+        typer.echo(f"{name}: {state}")
+
+
+@infra_cli.command("down")
+def infra_down() -> None:
+    """Stop the local Kafka broker and PostgreSQL cluster (data stays under IOC_HOME)."""
+    from ioc.infra import LocalInfra
+
+    LocalInfra(settings()).down()
+    typer.echo("local infrastructure stopped")
+
+
+@infra_cli.command("status")
+def infra_status() -> None:
+    """Show whether each local service runs, and where."""
+    from ioc.infra import LocalInfra
+
+    for name, state in LocalInfra(settings()).status().items():
+        typer.echo(f"{name}: {state}")
+
+
+@cli.command("init")
+def init() -> None:
+    """Create the Kafka topics and apply database migrations (idempotent)."""
+    _init(settings())
+
+
+def _init(s: Settings) -> None:
+    from ioc import topics
+    from ioc.db import migrate
+    from ioc.feeds import registry
+    from ioc.kafka_admin import ensure_topics
+
+    try:
+        created = ensure_topics(
+            s.bootstrap_servers, topics.all_topics(list(registry())), s.topic_partitions, s.topic_replication
+        )
+        applied = migrate(s.dsn)
+    except Exception as exc:
+        raise _fail(exc) from exc
+    typer.echo(
+        f"topics created: {', '.join(created) or 'none (all exist)'}; "
+        f"migrations applied: {', '.join(applied) or 'none (up to date)'}"
+    )
+
+
+@cli.command("worker")
+def worker() -> None:
+    """Run the Faust worker (validate, KPI and sink agents) until interrupted."""
+    s = settings()
+    from streams.app import app
+
+    sys.argv = ["ioc worker", "worker", "--loglevel", s.log_level]
+    app.main()
+
+
+@cli.command("dashboard")
+def dashboard() -> None:
+    """Serve the dashboard (REST, websocket, web page) on IOC_DASHBOARD_HOST:IOC_DASHBOARD_PORT."""
+    import uvicorn
+
+    from dashboard.app import create_app
+
+    s = settings()
+    uvicorn.run(create_app(s), host=s.dashboard_host, port=s.dashboard_port, log_level=s.log_level)
+
+
+@cli.command("simulate")
+def simulate(
+    seed: Annotated[int | None, typer.Option(help="Seed (default IOC_SIMULATOR_SEED).")] = None,
+    interval: Annotated[float | None, typer.Option(min=0.1, help="Seconds between a station's readings.")] = None,
+    backfill_minutes: Annotated[int | None, typer.Option(min=0, help="Minutes of history sent at start.")] = None,
+    duration: Annotated[float | None, typer.Option(min=0, help="Stop after this many seconds.")] = None,
+) -> None:
+    """Play the air-quality simulator into Kafka (deterministic: same seed and times, same records)."""
+    from simulators.producer import run_air_quality
+
+    s = settings()
+    sent = run_air_quality(
+        s.bootstrap_servers,
+        s.simulator_seed if seed is None else seed,
+        s.simulator_interval_seconds if interval is None else interval,
+        s.simulator_backfill_minutes if backfill_minutes is None else backfill_minutes,
+        duration,
+    )
+    typer.echo(json.dumps({"sent": sent}))
+
+
+@cli.command("run")
+def run(
+    simulate: Annotated[
+        bool | None, typer.Option("--simulate/--no-simulate", help="Start the simulators (default IOC_SIMULATE, true).")
+    ] = None,
+) -> None:
+    """Start everything: local infra (unless external), topics and schema, worker, dashboard, simulators."""
+    from ioc.infra import InfraError, LocalInfra
+    from ioc.supervisor import Child, supervise
+
+    s = settings()
+    infra = LocalInfra(s)
+    try:
+        started = infra.up()
+    except InfraError as exc:
+        raise _fail(exc) from exc
+    _init(s)
+    children = [Child("worker", ["worker"]), Child("dashboard", ["dashboard"])]
+    if s.simulate if simulate is None else simulate:
+        children.append(Child("simulator", ["simulate"]))
+    try:
+        supervise(children, s.dashboard_url)
+    finally:
+        if started:
+            log.info("stopping the local %s started by this run", " and ".join(started))
+            infra.down(started)
+
+
+def main() -> None:
+    cli()

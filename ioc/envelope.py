@@ -1,0 +1,143 @@
+"""The record envelope every topic after ingest carries, and its validation (pure, no I/O).
+
+Called by the validate agent for each raw ingest message; a failure raises RecordError naming the field
+and the rule, which the agent turns into a dead letter.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ioc.feeds import FeedKind
+
+SOURCE_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+
+
+class RecordError(ValueError):
+    """A record breaks the contract; ``field`` and ``rule`` say where and why."""
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.rule = rule
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Envelope:
+    feed: str
+    source: str
+    ts: datetime
+    values: dict[str, float]
+    id: str
+    unit_code: str | None = None
+    geo: dict[str, float] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id,
+            "feed": self.feed,
+            "source": self.source,
+            "ts": self.ts.isoformat(),
+            "values": self.values,
+        }
+        if self.unit_code is not None:
+            body["unit_code"] = self.unit_code
+        if self.geo is not None:
+            body["geo"] = self.geo
+        return body
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def default_id(source: str, feed: str, ts: datetime) -> str:
+    return f"{source}|{feed}|{ts.astimezone(UTC).isoformat()}"
+
+
+def parse_time(value: object, field_name: str = "ts") -> datetime:
+    if not isinstance(value, str):
+        raise RecordError(field_name, "type", "must be an ISO 8601 string with a UTC offset")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise RecordError(field_name, "format", f"not an ISO 8601 time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise RecordError(field_name, "offset", f"needs a UTC offset (e.g. +07:00): {value!r}")
+    return parsed
+
+
+def _values(raw: object, kind: FeedKind) -> dict[str, float]:
+    if not isinstance(raw, dict) or not raw:
+        raise RecordError("values", "type", "must be a non-empty object of metric: number")
+    values: dict[str, float] = {}
+    for name, value in raw.items():
+        metric = kind.metrics.get(name)
+        where = f"values.{name}"
+        if metric is None:
+            raise RecordError(where, "unknown_metric", f"feed {kind.name!r} has no metric {name!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise RecordError(where, "type", f"must be a finite number, got {value!r}")
+        if not metric.min <= value <= metric.max:
+            raise RecordError(where, "range", f"{value} {metric.unit} is outside [{metric.min:g}, {metric.max:g}]")
+        values[name] = float(value)
+    return values
+
+
+def parse_envelope(raw: bytes, kind: FeedKind, now: datetime, max_future: timedelta) -> Envelope:
+    """Validate one raw message of feed ``kind``; raises RecordError on the first broken rule."""
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError("$", "json", f"not valid UTF-8 JSON ({exc})") from exc
+    if not isinstance(body, dict):
+        raise RecordError("$", "type", "must be a JSON object")
+    feed = body.get("feed", kind.name)
+    if feed != kind.name:
+        raise RecordError("feed", "topic", f"{feed!r} sent to the topic of feed {kind.name!r}")
+    source = body.get("source")
+    if not isinstance(source, str) or not SOURCE_PATTERN.match(source):
+        raise RecordError("source", "format", "must be 1-64 characters of A-Z a-z 0-9 _ . : -")
+    if "ts" not in body:
+        raise RecordError("ts", "required", "is required")
+    ts = parse_time(body["ts"])
+    if ts - now > max_future:
+        raise RecordError("ts", "future", f"{body['ts']} is more than {max_future} ahead of now")
+    values = _values(body.get("values"), kind)
+    record_id = body.get("id") or default_id(source, kind.name, ts)
+    if not isinstance(record_id, str) or len(record_id) > 200:
+        raise RecordError("id", "type", "must be a string of at most 200 characters")
+    unit_code = body.get("unit_code")
+    if unit_code is not None and not isinstance(unit_code, str):
+        raise RecordError("unit_code", "type", "must be a string")
+    geo = body.get("geo")
+    if geo is not None and not _valid_geo(geo):
+        raise RecordError("geo", "range", "must be {lat: -90..90, lon: -180..180}")
+    return Envelope(kind.name, source, ts, values, record_id, unit_code, geo)
+
+
+def _valid_geo(geo: object) -> bool:
+    if not isinstance(geo, dict):
+        return False
+    lat, lon = geo.get("lat"), geo.get("lon")
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon))
+    return numbers and -90 <= lat <= 90 and -180 <= lon <= 180  # type: ignore[operator]
+
+
+def envelope_from_dict(body: dict[str, Any]) -> Envelope:
+    """Rebuild an already validated envelope (from ioc.obs); trusts its contents."""
+    return Envelope(
+        feed=body["feed"],
+        source=body["source"],
+        ts=datetime.fromisoformat(body["ts"]),
+        values=body["values"],
+        id=body["id"],
+        unit_code=body.get("unit_code"),
+        geo=body.get("geo"),
+    )

@@ -1,0 +1,90 @@
+"""Kafka administration with kafka-python: readiness and explicit topic creation at start-up."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import CoordinatorNotAvailableError, KafkaError, TopicAlreadyExistsError
+
+log = logging.getLogger(__name__)
+
+
+def wait_ready(bootstrap: list[str], timeout: float = 60.0) -> set[str]:
+    """Block until the cluster answers a metadata request; returns its topic names.
+
+    Raises TimeoutError with the last client error when it does not answer within ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+            try:
+                return set(admin.list_topics())
+            finally:
+                admin.close()
+        except (KafkaError, OSError) as exc:
+            last = exc
+            time.sleep(0.5)
+    raise TimeoutError(f"Kafka at {','.join(bootstrap)} did not answer within {timeout:.0f}s: {last}")
+
+
+def ensure_topics(bootstrap: list[str], topics: list[str], partitions: int, replication: int) -> list[str]:
+    """Create the missing ``topics``; returns the names created. Existing topics are left as they are."""
+    existing = wait_ready(bootstrap)
+    missing = [name for name in topics if name not in existing]
+    if not missing:
+        return []
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    try:
+        for name in missing:
+            try:
+                admin.create_topics([NewTopic(name, partitions, replication)])
+                log.info("created topic %s (%d partitions)", name, partitions)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()
+    return missing
+
+
+def group_lag(bootstrap: list[str], group: str, topic_names: list[str]) -> dict[str, int]:
+    """Messages not yet committed by consumer ``group``, per topic (a partition it never committed
+    counts from its earliest offset)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=5000, enable_auto_commit=False)
+    try:
+        committed = _committed(admin, group)
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topic_names
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        ends = consumer.end_offsets(partitions)
+        starts = consumer.beginning_offsets(partitions)
+        lag: dict[str, int] = {topic: 0 for topic in topic_names}
+        for tp in partitions:
+            meta = committed.get(tp)
+            done = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
+            lag[tp.topic] += max(0, ends[tp] - done)
+        return lag
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def _committed(admin: KafkaAdminClient, group: str, attempts: int = 20) -> dict:  # type: ignore[type-arg]
+    """Committed offsets of ``group``; a new cluster has no group coordinator for a moment, so wait for it."""
+    for attempt in range(attempts):
+        try:
+            return admin.list_group_offsets(group).get(group, {})
+        except CoordinatorNotAvailableError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
+    return {}

@@ -1,0 +1,84 @@
+"""The one settings class of the project. Read once at the edge (CLI, app factories) and passed down."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob, from environment variables prefixed ``IOC_`` (e.g. ``IOC_KAFKA_BOOTSTRAP``)."""
+
+    model_config = SettingsConfigDict(env_prefix="IOC_", extra="ignore")
+
+    home: Path = Field(Path(".ioc"), description="Directory for local infrastructure data, logs and pid files.")
+    kafka_bootstrap: str | None = Field(
+        None, description="Existing Kafka brokers (host:port, comma separated). Unset: start a local broker."
+    )
+    database_url: str | None = Field(
+        None, description="Existing PostgreSQL+TimescaleDB URL. Unset: start a local cluster."
+    )
+    kafka_port: int = Field(29092, description="Port of the local Kafka broker.")
+    kafka_controller_port: int = Field(29093, description="KRaft controller port of the local Kafka broker.")
+    pg_port: int = Field(55432, description="Port of the local PostgreSQL cluster.")
+    pg_database: str = Field("ioc", description="Database name on the local cluster.")
+    topic_partitions: int = Field(4, ge=1, description="Partitions of every topic the project creates.")
+    topic_replication: int = Field(1, ge=1, description="Replication factor of created topics.")
+    app_id: str = Field("ioc-worker", description="Faust application id, also the worker's consumer group.")
+    dashboard_host: str = Field("127.0.0.1", description="Interface the dashboard listens on.")
+    dashboard_port: int = Field(8000, description="Port of the dashboard (REST, websocket, web page).")
+    kpi_window_seconds: int = Field(60, ge=1, description="Size of the tumbling KPI window.")
+    allowed_lateness_seconds: int = Field(
+        120, ge=0, description="Records later than this behind the newest event time are not aggregated."
+    )
+    max_future_seconds: int = Field(600, ge=0, description="Event times further ahead of now are rejected.")
+    sink_batch_size: int = Field(500, ge=1, description="Records per database write.")
+    sink_flush_seconds: float = Field(1.0, gt=0, description="Longest wait before a partial batch is written.")
+    simulate: bool = Field(True, description="Whether `ioc run` starts the simulators.")
+    simulator_seed: int = Field(42, description="Seed of the deterministic simulators.")
+    simulator_interval_seconds: float = Field(5.0, gt=0, description="Seconds between a station's readings.")
+    simulator_backfill_minutes: int = Field(
+        5, ge=0, description="Minutes of history the simulator plays quickly at start so windows fill at once."
+    )
+    log_level: str = Field("info", description="Log level of every process (debug, info, warning, error).")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        value = value.lower()
+        if value not in {"debug", "info", "warning", "error"}:
+            raise ValueError("must be one of debug, info, warning, error")
+        return value
+
+    @property
+    def local_kafka(self) -> bool:
+        """True when this project must start its own broker."""
+        return not self.kafka_bootstrap
+
+    @property
+    def local_database(self) -> bool:
+        """True when this project must start its own PostgreSQL cluster."""
+        return not self.database_url
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        if self.kafka_bootstrap:
+            return [server.strip() for server in self.kafka_bootstrap.split(",") if server.strip()]
+        return [f"127.0.0.1:{self.kafka_port}"]
+
+    @property
+    def dsn(self) -> str:
+        return self.database_url or f"postgresql://postgres@127.0.0.1:{self.pg_port}/{self.pg_database}"
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"http://{self.dashboard_host}:{self.dashboard_port}/"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings of this process, read from the environment once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Deterministic feed generators and the producer that plays them into Kafka (`ioc simulate`)."""

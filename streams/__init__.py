@@ -1,0 +1,1 @@
+"""The Faust application and its agents: validate, KPI windows, sinks."""

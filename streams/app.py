@@ -1,0 +1,46 @@
+"""The Faust application: one app, its topics, and the agent modules it runs (`ioc worker`)."""
+
+from __future__ import annotations
+
+import faust
+
+from ioc import topics
+from ioc.feeds import registry
+from ioc.settings import get_settings
+
+settings = get_settings()
+
+app = faust.App(
+    settings.app_id,
+    broker=[f"kafka://{server}" for server in settings.bootstrap_servers],
+    store="memory://",
+    topic_partitions=settings.topic_partitions,
+    topic_replication_factor=settings.topic_replication,
+    consumer_auto_offset_reset="earliest",
+    producer_acks=-1,
+    web_enabled=False,
+    # A worker killed without leaving the group is noticed after this, and its partitions move on.
+    broker_session_timeout=10.0,
+    broker_heartbeat_interval=3.0,
+    autodiscover=False,
+)
+
+
+def raw_topic(name: str) -> faust.TopicT:
+    """Topics carry JSON bytes that the agents decode themselves, so a bad message never kills a stream."""
+    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+
+
+ingest = app.topic(
+    *(topics.ingest_topic(feed) for feed in registry()),
+    key_type=bytes,
+    value_type=bytes,
+    key_serializer="raw",
+    value_serializer="raw",
+)
+obs = raw_topic(topics.OBS)
+kpi = raw_topic(topics.KPI)
+deadletter = raw_topic(topics.DEADLETTER)
+
+# The agents register themselves on ``app`` when imported.
+from streams import kpi_agent, sink_agents, validate_agent  # noqa: E402, F401

@@ -1,0 +1,161 @@
+"""TimescaleDB sinks in the batching shape: a batch → COPY into a temp staging table → idempotent upsert.
+
+One transaction per batch. A database that is down or restarting is retried with backoff (the agent
+waits, Kafka keeps the records); any other database error is a bug and raises SinkError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+Row = tuple[Any, ...]
+
+
+class SinkError(RuntimeError):
+    """A batch cannot be stored and retrying will not help."""
+
+
+class TimescaleSink(ABC):
+    """Base: subclasses name the table, the staged columns, the upsert and how a message becomes rows."""
+
+    table: ClassVar[str]
+    columns: ClassVar[tuple[str, ...]]
+    upsert: ClassVar[str]
+
+    def __init__(self, dsn: str, max_backoff: float = 30.0) -> None:
+        self.dsn = dsn
+        self.max_backoff = max_backoff
+        self._conn: psycopg.AsyncConnection | None = None
+        self.rows_written = 0
+
+    @property
+    def staging(self) -> str:
+        return f"stage_{self.table}"
+
+    @abstractmethod
+    def rows(self, message: dict[str, Any]) -> list[Row]:
+        """The table rows of one Kafka message."""
+
+    async def _connection(self) -> psycopg.AsyncConnection:
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(self.dsn, connect_timeout=5)
+            await self._conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {self.staging}"
+                f" (LIKE {self.table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+            await self._conn.commit()
+        return self._conn
+
+    async def _write_once(self, rows: Sequence[Row]) -> None:
+        conn = await self._connection()
+        async with conn.transaction():
+            async with conn.cursor() as cur:
+                async with cur.copy(f"COPY {self.staging} ({', '.join(self.columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        await copy.write_row(row)
+                await cur.execute(self.upsert.format(cols=", ".join(self.columns), stage=self.staging))
+
+    async def write(self, messages: Sequence[dict[str, Any]]) -> None:
+        """Store a batch; returns only once it is committed."""
+        rows = [row for message in messages for row in self.rows(message)]
+        if not rows:
+            return
+        delay = 0.5
+        while True:
+            try:
+                await self._write_once(rows)
+                self.rows_written += len(rows)
+                return
+            except psycopg.OperationalError as exc:
+                log.warning("%s: database unavailable (%s); retrying in %.1fs", self.table, exc, delay)
+                await self.close()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+            except psycopg.Error as exc:
+                raise SinkError(f"{self.table}: cannot store a batch of {len(rows)} rows: {exc}") from exc
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            try:
+                await self._conn.close()
+            finally:
+                self._conn = None
+
+
+class ObservationSink(TimescaleSink):
+    table = "observation"
+    columns = ("time", "record_id", "feed", "source", "metric", "value", "unit_code")
+    upsert = "INSERT INTO observation ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"
+
+    def rows(self, message: dict[str, Any]) -> list[Row]:
+        ts = datetime.fromisoformat(message["ts"])
+        return [
+            (ts, message["id"], message["feed"], message["source"], metric, value, message.get("unit_code"))
+            for metric, value in message["values"].items()
+        ]
+
+
+class KpiSink(TimescaleSink):
+    table = "kpi_window"
+    columns = (
+        "window_start",
+        "window_end",
+        "kpi",
+        "feed",
+        "source",
+        "metric",
+        "value",
+        "count",
+        "min",
+        "max",
+        "revision",
+        "unit_code",
+    )
+    # The highest revision wins, whatever order redeliveries come in.
+    upsert = (
+        "INSERT INTO kpi_window AS k ({cols}) SELECT DISTINCT ON (kpi, source, metric, window_start) {cols}"
+        " FROM {stage} ORDER BY kpi, source, metric, window_start, revision DESC"
+        " ON CONFLICT (kpi, source, metric, window_start) DO UPDATE SET"
+        " window_end = EXCLUDED.window_end, value = EXCLUDED.value, count = EXCLUDED.count,"
+        " min = EXCLUDED.min, max = EXCLUDED.max, revision = EXCLUDED.revision, stored_at = now()"
+        " WHERE EXCLUDED.revision >= k.revision"
+    )
+
+    def rows(self, message: dict[str, Any]) -> list[Row]:
+        return [
+            tuple(
+                datetime.fromisoformat(message[c]) if c in ("window_start", "window_end") else message.get(c)
+                for c in self.columns
+            )
+        ]
+
+
+class DeadLetterSink(TimescaleSink):
+    table = "dead_letter"
+    columns = ("received_at", "dl_id", "topic", "feed", "source", "field", "rule", "reason", "raw")
+    upsert = "INSERT INTO dead_letter ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"
+
+    def rows(self, message: dict[str, Any]) -> list[Row]:
+        return [
+            (
+                datetime.fromisoformat(message["received_at"]),
+                message["dl_id"],
+                message["topic"],
+                message["feed"],
+                message["source"],
+                message["field"],
+                message["rule"],
+                message["reason"],
+                base64.b64decode(message["raw"]),
+            )
+        ]

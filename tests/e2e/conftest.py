@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from kafka import KafkaProducer
+
+from ioc.settings import Settings
+from tests.infra import http_ok, query, spawn, stop, wait_for
+
+
+@dataclass
+class Pipeline:
+    """The worker and the dashboard as real processes, as `ioc run` starts them."""
+
+    settings: Settings
+    logs: Path
+    worker: subprocess.Popen[bytes] | None = None
+    dashboard: subprocess.Popen[bytes] | None = None
+    producer: KafkaProducer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.producer = KafkaProducer(bootstrap_servers=self.settings.bootstrap_servers, acks="all", linger_ms=5)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.dashboard_port}"
+
+    def start_worker(self) -> None:
+        self.worker = spawn(["worker"], self.logs / "worker.log")
+
+    def kill_worker(self) -> None:
+        """SIGKILL: no shutdown hook runs, nothing is committed after this instant."""
+        assert self.worker is not None
+        self.worker.send_signal(signal.SIGKILL)
+        self.worker.wait()
+
+    def wait_until_processing(self, timeout: float = 120) -> None:
+        """A probe record goes all the way to its table: the worker has joined and recovered."""
+        probe = f"PROBE-{uuid.uuid4().hex[:8]}"
+        ts = datetime.now(UTC).isoformat()
+        self.send(probe, json.dumps({"source": probe, "ts": ts, "values": {"pm25": 1.0}}).encode())
+        self.flush()
+        wait_for(
+            lambda: query(self.settings, "SELECT 1 FROM observation WHERE source = %s", (probe,)),
+            timeout,
+            0.2,
+            "the worker to store a probe record",
+        )
+
+    def send(self, key: str, value: bytes, topic: str = "ioc.ingest.air_quality") -> None:
+        self.producer.send(topic, key=key.encode(), value=value)
+
+    def flush(self) -> None:
+        self.producer.flush()
+
+
+@pytest.fixture(scope="module")
+def pipeline(settings: Settings) -> Iterator[Pipeline]:
+    logs = settings.home / "logs" / "e2e"
+    p = Pipeline(settings, logs)
+    p.start_worker()
+    p.dashboard = spawn(["dashboard"], logs / "dashboard.log")
+    try:
+        wait_for(lambda: http_ok(p.url + "/api/kpi"), 60, what="the dashboard to answer")
+        p.wait_until_processing()
+        yield p
+    finally:
+        p.producer.close()
+        for proc in (p.worker, p.dashboard):
+            if proc is not None:
+                stop(proc)

@@ -1,0 +1,215 @@
+"""The whole slice on real Kafka and TimescaleDB: ingest → validate → obs/KPI → sinks → websocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import websockets
+
+from tests.e2e.conftest import Pipeline
+from tests.infra import query, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def record(source: str, ts: datetime, pm25: float, pm10: float | None = None) -> bytes:
+    values = {"pm25": pm25, "pm10": pm25 * 1.6 if pm10 is None else pm10}
+    return json.dumps({"source": source, "ts": ts.isoformat(), "values": values}).encode()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def obs_count(p: Pipeline, like: str) -> int:
+    return query(p.settings, "SELECT count(DISTINCT record_id) FROM observation WHERE source LIKE %s", (like,))[0][0]
+
+
+def dead_count(p: Pipeline, marker: str) -> int:
+    return query(
+        p.settings, "SELECT count(*) FROM dead_letter WHERE position(%s::bytea in raw) > 0", (marker.encode(),)
+    )[0][0]
+
+
+async def test_a_record_reaches_the_tables_and_a_websocket_client(pipeline: Pipeline) -> None:
+    source = unique("E2E")
+    ws_url = pipeline.url.replace("http", "ws") + "/ws?channels=kpi,obs"
+    async with websockets.connect(ws_url) as ws:
+        snapshot = json.loads(await ws.recv())
+        assert snapshot["type"] == "snapshot" and {"kpi", "obs"} <= set(snapshot)
+
+        async def next_message(kind: str, since: float) -> tuple[dict[str, object], float]:
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 90))
+                if message["type"] == kind and message["data"]["source"] == source:
+                    return message["data"], time.perf_counter() - since
+
+        now = datetime.now(UTC)
+        window_end = datetime.fromtimestamp(math.floor(now.timestamp() / 60) * 60 + 60, UTC)
+        sent = time.perf_counter()
+        pipeline.send(source, record(source, now, 12.5))
+        pipeline.flush()
+        obs, ws_obs_latency = await next_message("obs", sent)
+        assert obs["values"] == {"pm25": 12.5, "pm10": 20.0}
+        await asyncio.to_thread(wait_for, lambda: obs_count(pipeline, source), 30, 0.05, "the observation row")
+        db_obs_latency = time.perf_counter() - sent
+
+        sent = time.perf_counter()  # the next window's first record closes the first window
+        pipeline.send(source, record(source, window_end + timedelta(seconds=1), 30.0))
+        pipeline.flush()
+        kpi, ws_kpi_latency = await next_message("kpi", sent)
+        assert (kpi["metric"], kpi["value"], kpi["count"], kpi["revision"]) in {
+            ("pm25", 12.5, 1, 0),
+            ("pm10", 20.0, 1, 0),
+        }
+        rows = await asyncio.to_thread(
+            wait_for,
+            lambda: query(
+                pipeline.settings, "SELECT metric, value, count FROM kpi_window WHERE source = %s ORDER BY 1", (source,)
+            ),
+            30,
+            0.05,
+            "the KPI rows",
+        )
+        db_kpi_latency = time.perf_counter() - sent
+    assert rows == [("pm10", 20.0, 1), ("pm25", 12.5, 1)]
+    print(
+        f"\nlatency produce→websocket obs {ws_obs_latency * 1000:.0f} ms, →observation row "
+        f"{db_obs_latency * 1000:.0f} ms; closing record→websocket KPI {ws_kpi_latency * 1000:.0f} ms, "
+        f"→kpi_window row {db_kpi_latency * 1000:.0f} ms"
+    )
+
+
+def test_replaying_the_same_records_leaves_the_same_rows(pipeline: Pipeline) -> None:
+    source = unique("REPLAY")
+    start = datetime.now(UTC)
+    batch = [record(source, start + timedelta(seconds=i), 10.0 + i) for i in range(40)]
+
+    def play() -> None:
+        for value in batch:
+            pipeline.send(source, value)
+        pipeline.send(source, record(source, start + timedelta(seconds=61 + 60), 1.0))  # closes the windows
+        pipeline.flush()
+
+    def snapshot() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        return (
+            query(
+                pipeline.settings,
+                "SELECT time, record_id, metric, value FROM observation WHERE source = %s AND time < %s ORDER BY 1, 3",
+                (source, start + timedelta(seconds=122)),
+            ),
+            query(
+                pipeline.settings,
+                "SELECT window_start, metric, value, count, revision FROM kpi_window "
+                "WHERE source = %s AND window_start < %s ORDER BY 1, 2",
+                (source, start + timedelta(seconds=60)),
+            ),
+        )
+
+    def kpi_total() -> int:
+        return sum(row[3] for row in snapshot()[1])
+
+    play()
+    wait_for(lambda: obs_count(pipeline, source) == 41 and kpi_total() == 80, 60, what="the first play")
+    first = snapshot()
+    play()
+    # A new record of the same source after the replay: once it is stored, the replay has been processed.
+    pipeline.send(source, record(source, start + timedelta(seconds=122), 5.0))
+    pipeline.flush()
+    wait_for(lambda: obs_count(pipeline, source) == 42, 60, what="the record after the replay")
+    time.sleep(1.0)  # the KPI sink runs beside the observation sink
+    assert snapshot() == first
+    assert sum(row[3] for row in first[1]) == 80  # 40 records x 2 pollutants, each counted once
+
+
+def test_malformed_records_become_dead_letters_and_the_stream_goes_on(pipeline: Pipeline) -> None:
+    marker = unique("BAD")
+    source = unique("GOOD")
+    now = datetime.now(UTC)
+    bad = {
+        b'{"source": "%s", "ts": "not a time", "values": {"pm25": 1}}' % marker.encode(): ("ts", "format"),
+        b'{"source": "%s", "ts": "%s", "values": {"pm25": -5}}' % (marker.encode(), now.isoformat().encode()): (
+            "values.pm25",
+            "range",
+        ),
+        b"%s {{{ not json" % marker.encode(): ("$", "json"),
+    }
+    for raw in bad:
+        pipeline.send(marker, raw)
+    pipeline.send(source, record(source, now, 7.0))
+    pipeline.flush()
+    wait_for(lambda: obs_count(pipeline, source) == 1, 60, what="the valid record after the bad ones")
+    wait_for(lambda: dead_count(pipeline, marker) == 3, 60, what="three dead letters")
+    rows = query(
+        pipeline.settings,
+        "SELECT raw, field, rule, reason, source, topic FROM dead_letter WHERE position(%s::bytea in raw) > 0",
+        (marker.encode(),),
+    )
+    for raw, field, rule, reason, dl_source, topic in rows:
+        assert (field, rule) == bad[bytes(raw)]
+        assert reason.startswith(f"{field}: ")
+        assert topic == "ioc.ingest.air_quality"
+        assert dl_source in (marker, None)
+
+
+def test_killing_the_worker_mid_stream_loses_nothing(pipeline: Pipeline) -> None:
+    prefix = unique("KILL")
+    sources = [f"{prefix}-{i:02d}" for i in range(16)]
+    valid, malformed = 4000, 40
+    base = datetime.now(UTC) - timedelta(minutes=30)
+
+    def produce() -> None:
+        for i in range(valid):
+            source = sources[i % len(sources)]
+            pipeline.send(source, record(source, base + timedelta(milliseconds=250 * i), float(i % 500)))
+            if i % (valid // malformed) == 0:
+                pipeline.send(prefix, f'{{"source": "{prefix}", "values": {{"pm25": 1}}}}'.encode())
+            if i % 200 == 0:
+                pipeline.flush()
+                time.sleep(0.05)
+        pipeline.flush()
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    wait_for(lambda: obs_count(pipeline, prefix + "-%") > 300, 60, 0.05, "the worker to be mid-stream")
+    pipeline.kill_worker()
+    stored_at_kill = obs_count(pipeline, prefix + "-%")
+    time.sleep(1.0)
+    pipeline.start_worker()
+    producer.join()
+    wait_for(
+        lambda: obs_count(pipeline, prefix + "-%") == valid and dead_count(pipeline, prefix) >= malformed,
+        120,
+        0.5,
+        f"{valid} observations and {malformed} dead letters",
+    )
+    time.sleep(2)
+    stored, dead = obs_count(pipeline, prefix + "-%"), dead_count(pipeline, prefix)
+    rows = query(pipeline.settings, "SELECT count(*) FROM observation WHERE source LIKE %s", (prefix + "-%",))[0][0]
+    print(
+        f"\nkilled the worker with {stored_at_kill}/{valid} stored; after restart: in {valid + malformed} == "
+        f"{stored} observations + {dead} dead letters"
+    )
+    assert (stored, dead, rows) == (valid, malformed, 2 * valid)
+
+
+def test_health_is_ok_with_the_worker_running(pipeline: Pipeline) -> None:
+    import urllib.request
+
+    def healthy() -> dict[str, object] | None:
+        try:
+            with urllib.request.urlopen(pipeline.url + "/api/health", timeout=10) as response:
+                return json.loads(response.read())
+        except OSError:
+            return None
+
+    body = wait_for(healthy, 30, 1.0, "a healthy /api/health")
+    assert body["status"] == "ok"
+    assert body["worker"]["group"] == pipeline.settings.app_id

@@ -1,0 +1,81 @@
+"""`ioc run` as a user starts it: against existing servers (the test infra), live values, clean Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import websockets
+
+from ioc.settings import Settings
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_ioc_run_shows_live_values_and_stops_on_ctrl_c(settings: Settings) -> None:
+    port = settings.dashboard_port + 1
+    env = {
+        **os.environ,
+        "IOC_KAFKA_BOOTSTRAP": ",".join(settings.bootstrap_servers),
+        "IOC_DATABASE_URL": settings.dsn,
+        "IOC_APP_ID": "ioc-run-test",
+        "IOC_DASHBOARD_PORT": str(port),
+        "IOC_SIMULATOR_INTERVAL_SECONDS": "2",
+    }
+    started = time.monotonic()
+    command = [sys.executable, "-m", "ioc", "run"]
+    proc = subprocess.Popen(  # noqa: ASYNC220 - started once; a thread reads its output
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    output: list[str] = []
+    url_seen = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            output.append(line)
+            if "IOC dashboard: http://" in line:
+                url_seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert await asyncio.to_thread(url_seen.wait, 60), "no dashboard URL printed:\n" + "".join(output[-40:])
+        url_at = time.monotonic() - started
+        first: dict[str, float] = {}
+        pm25: dict[str, set[float]] = {}
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws?channels=kpi,obs") as ws:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not (
+                "kpi" in first and any(len(values) >= 3 for values in pm25.values())
+            ):
+                message = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                kinds = ["kpi", "obs"] if message["type"] == "snapshot" else [message["type"]]
+                for kind in kinds:
+                    items = message.get(kind, []) if message["type"] == "snapshot" else [message["data"]]
+                    if items and message["type"] != "snapshot":
+                        first.setdefault(kind, time.monotonic() - started)
+                    if kind == "obs" and message["type"] == "obs":
+                        for item in items:
+                            pm25.setdefault(item["source"], set()).add(item["values"]["pm25"])
+        assert "kpi" in first, "no live KPI within 60 s"
+        assert any(len(values) >= 3 for values in pm25.values()), f"values did not change: {pm25}"
+        assert all(source.startswith("HUE-AQ-") for source in pm25)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = await asyncio.to_thread(proc.wait, 90)
+        reader.join(5)
+    text = "".join(output)
+    print(
+        f"\n`ioc run` (existing servers): URL after {url_at:.1f}s, first live KPI after {first['kpi']:.1f}s, "
+        f"first live observation after {first['obs']:.1f}s; Ctrl-C exit code {code}"
+    )
+    assert code == 0, text[-3000:]
+    assert "started Kafka" not in text and "started PostgreSQL" not in text

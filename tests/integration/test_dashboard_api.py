@@ -1,0 +1,106 @@
+"""REST API of the dashboard against the real database (the live websocket path is in tests/e2e)."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dashboard.app import create_app
+from ioc.settings import Settings
+from streams.sinks import KpiSink
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+async def source(settings: Settings) -> str:
+    """A station with ten 1-minute windows from 01:00 to 01:09 UTC, values 0..9, counts 1..10."""
+    name = f"API-{uuid.uuid4().hex[:8]}"
+    sink = KpiSink(settings.dsn)
+    await sink.write(
+        [
+            {
+                "kpi": "mean_60s",
+                "feed": "air_quality",
+                "source": name,
+                "metric": "pm25",
+                "unit_code": None,
+                "window_start": f"2026-11-24T01:0{m}:00+00:00",
+                "window_end": f"2026-11-24T01:0{m}:59+00:00",
+                "value": float(m),
+                "count": m + 1,
+                "min": float(m),
+                "max": float(m),
+                "revision": 0,
+            }
+            for m in range(10)
+        ]
+    )
+    await sink.close()
+    return name
+
+
+def test_latest_is_the_newest_window_per_source_and_metric(client: TestClient, source: str) -> None:
+    response = client.get("/api/kpi", params={"source": source})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["mode"] == "latest"
+    [item] = body["items"]
+    assert (item["window_start"], item["value"]) == ("2026-11-24T01:09:00+00:00", 9.0)
+
+
+def test_history_uses_count_weighted_time_buckets(client: TestClient, source: str) -> None:
+    response = client.get(
+        "/api/kpi",
+        params={
+            "source": source,
+            "bucket": "5m",
+            "start": "2026-11-24T08:00:00+07:00",
+            "end": "2026-11-24T08:10:00+07:00",
+        },
+    )
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert [(i["bucket"], i["count"]) for i in items] == [
+        ("2026-11-24T01:00:00+00:00", 15),
+        ("2026-11-24T01:05:00+00:00", 40),
+    ]
+    # (0*1 + 1*2 + 2*3 + 3*4 + 4*5) / 15 = 40 / 15
+    assert items[0]["value"] == pytest.approx(40 / 15)
+    assert (items[1]["min"], items[1]["max"]) == (5.0, 9.0)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"bucket": "5 minutes"}, "bucket must be a number and a unit"),
+        ({"bucket": "1m", "start": "2026-11-24T08:00:00", "end": "2026-11-24T09:00:00+07:00"}, "UTC offset"),
+        ({"bucket": "1m", "start": "2026-11-24T09:00:00+07:00", "end": "2026-11-24T08:00:00+07:00"}, "before end"),
+        ({"bucket": "1m", "start": "2000-01-01T00:00:00+07:00"}, "more than 20000 buckets"),
+        ({"start": "2026-11-24T08:00:00+07:00"}, "need a bucket"),
+        ({"limit": "0"}, "greater than or equal to 1"),
+    ],
+)
+def test_bad_parameters_are_422_with_a_message(client: TestClient, params: dict[str, str], message: str) -> None:
+    response = client.get("/api/kpi", params=params)
+    assert response.status_code == 422
+    assert message in response.text
+
+
+def test_health_reports_each_dependency(client: TestClient) -> None:
+    body = client.get("/api/health").json()
+    assert body["kafka"]["ok"] and body["database"]["ok"]
+    assert "lag" in body["worker"]
+
+
+def test_page_is_served_in_vietnamese(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Chất lượng không khí" in response.text

@@ -1,0 +1,32 @@
+"""The local infrastructure `ioc infra` starts: real Kafka (KRaft) and PostgreSQL with TimescaleDB."""
+
+import pytest
+
+from ioc import topics
+from ioc.db import migrate
+from ioc.feeds import registry
+from ioc.infra import LocalInfra
+from ioc.kafka_admin import ensure_topics, wait_ready
+from ioc.settings import Settings
+from tests.infra import query
+
+pytestmark = pytest.mark.integration
+
+
+def test_status_reports_both_services_running(settings: Settings) -> None:
+    status = LocalInfra(settings).status()
+    for name in ("kafka", "postgres"):
+        assert status[name].startswith(("running", "external")), status
+
+
+def test_topics_exist_with_configured_partitions_and_creation_is_idempotent(settings: Settings) -> None:
+    names = topics.all_topics(list(registry()))
+    assert set(names) <= wait_ready(settings.bootstrap_servers)
+    assert ensure_topics(settings.bootstrap_servers, names, settings.topic_partitions, 1) == []
+
+
+def test_schema_is_hypertables_and_migrating_again_is_a_no_op(settings: Settings) -> None:
+    assert migrate(settings.dsn) == []
+    rows = query(settings, "SELECT hypertable_name FROM timescaledb_information.hypertables ORDER BY 1")
+    assert [r[0] for r in rows] == ["dead_letter", "kpi_window", "observation"]
+    assert query(settings, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")

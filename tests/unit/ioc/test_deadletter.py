@@ -1,0 +1,30 @@
+import base64
+
+from ioc.deadletter import dead_letter, source_hint
+from ioc.envelope import RecordError
+
+
+def test_dead_letter_keeps_reason_position_and_original_bytes() -> None:
+    raw = b'{"source": "S9", "values": {"pm25": -3}}'
+    letter = dead_letter(
+        RecordError("values.pm25", "range", "-3 is outside"),
+        raw,
+        "air_quality",
+        "ioc.ingest.air_quality",
+        2,
+        41,
+        1764000000.5,
+    )
+    assert letter["dl_id"] == "ioc.ingest.air_quality:2:41"
+    assert letter["source"] == "S9"
+    assert (letter["field"], letter["rule"]) == ("values.pm25", "range")
+    assert letter["reason"] == "values.pm25: -3 is outside"
+    assert letter["received_at"] == "2025-11-24T16:00:00.500000+00:00"
+    assert base64.b64decode(letter["raw"]) == raw
+
+
+def test_source_hint_survives_any_payload() -> None:
+    assert source_hint(b"\xff") is None
+    assert source_hint(b"[1]") is None
+    assert source_hint(b'{"source": 5}') is None
+    assert source_hint(b'{"source": "' + b"x" * 100 + b'"}') == "x" * 64

@@ -1,0 +1,37 @@
+from pathlib import Path
+
+import pytest
+
+from ioc.feeds import FeedDeclarationError, load_feeds, parse_declaration, registry
+
+
+def test_air_quality_is_declared_with_units_ranges_and_kpis() -> None:
+    kind = registry()["air_quality"]
+    assert kind.metrics["pm25"].unit == "µg/m³"
+    assert (kind.metrics["pm10"].min, kind.metrics["pm10"].max) == (0, 2000)
+    assert kind.kpis == ("pm25", "pm10")
+
+
+def test_a_new_feed_is_one_file(tmp_path: Path) -> None:
+    (tmp_path / "noise.yaml").write_text(
+        "name: noise\nentity: sensor\ninterval_seconds: 30\nmetrics:\n  db: {unit: dB, min: 0, max: 200}\n"
+    )
+    assert list(load_feeds(tmp_path)) == ["noise"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "must be a mapping"),
+        ({"name": "x", "entity": "e", "interval_seconds": 1}, "missing or invalid field 'metrics'"),
+        (
+            {"name": "x", "entity": "e", "interval_seconds": 1, "metrics": {"a": {"unit": "u", "min": 0}}},
+            "missing or invalid field 'max'",
+        ),
+        ({"name": "x", "entity": "e", "interval_seconds": 1, "metrics": {}, "kpis": ["a"]}, "unknown metrics"),
+    ],
+)
+def test_bad_declarations_name_the_file_and_field(data: object, message: str) -> None:
+    with pytest.raises(FeedDeclarationError, match=message) as info:
+        parse_declaration(data, "x.yaml")
+    assert str(info.value).startswith("x.yaml: ")

@@ -1,0 +1,96 @@
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ioc.envelope import Envelope
+from streams.windows import TumblingMeans, window_bounds
+
+T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+
+def env(seconds: float, pm25: float, source: str = "S1", record_id: str | None = None) -> Envelope:
+    ts = T0 + timedelta(seconds=seconds)
+    return Envelope("air_quality", source, ts, {"pm25": pm25}, record_id or f"{source}|{seconds}|{pm25}")
+
+
+def engine(lateness: int = 120) -> TumblingMeans:
+    return TumblingMeans({}, {}, size=60, lateness=lateness, metrics_of={"air_quality": ("pm25", "pm10")})
+
+
+def feed(means: TumblingMeans, records: list[tuple[float, float]], partition: int = 0) -> list[dict[str, Any]]:
+    out = []
+    for seconds, value in records:
+        out.extend(means.add(env(seconds, value), partition))
+    return out
+
+
+def test_window_bounds_align_to_the_minute() -> None:
+    assert window_bounds(T0.timestamp() + 59.9, 60) == (T0.timestamp(), T0.timestamp() + 60)
+
+
+def test_window_is_emitted_once_event_time_reaches_its_end() -> None:
+    means = engine()
+    assert feed(means, [(0, 10), (30, 20), (59, 30)]) == []
+    [record] = means.add(env(60, 99), 0)
+    assert record["value"] == 20.0
+    assert (record["count"], record["min"], record["max"], record["revision"]) == (3, 10, 30, 0)
+    assert record["window_start"] == "2026-11-24T01:00:00+00:00"
+    assert record["window_end"] == "2026-11-24T01:01:00+00:00"
+    assert record["kpi"] == "mean_60s"
+
+
+def test_late_record_within_lateness_re_emits_with_next_revision() -> None:
+    means = engine(lateness=120)
+    out = feed(means, [(10, 10), (70, 50), (20, 30)])
+    assert [(r["window_start"][-14:-6], r["value"], r["revision"]) for r in out] == [
+        ("01:00:00", 10.0, 0),
+        ("01:00:00", 20.0, 1),
+    ]
+
+
+def test_record_beyond_lateness_is_counted_not_aggregated() -> None:
+    means = engine(lateness=60)
+    out = feed(means, [(10, 10), (200, 50), (20, 999)])
+    assert all(r["value"] != (10 + 999) / 2 for r in out)
+    assert means.too_late == 1
+
+
+def test_repeated_records_are_skipped() -> None:
+    means = engine()
+    means.add(env(10, 10), 0)
+    means.add(env(20, 30), 0)
+    means.add(env(20, 30), 0)  # the same record again: a redelivery after a restart, or a replay
+    [record] = means.add(env(61, 1), 0)
+    assert (record["value"], record["count"]) == (20.0, 2)
+    assert means.duplicates == 1
+
+
+def test_partitions_have_their_own_watermarks() -> None:
+    means = engine(lateness=0)
+    means.add(env(10, 10, "A"), 0)
+    means.add(env(500, 10, "B"), 1)  # far ahead, but on another partition
+    assert means.add(env(20, 30, "A"), 0) == []
+    assert means.too_late == 0
+
+
+def test_state_is_forgotten_after_the_lateness() -> None:
+    means = engine(lateness=60)
+    feed(means, [(10, 1), (70, 1), (130, 1), (190, 1)])
+    starts = sorted(state["start"] for state in means.windows.values())
+    assert starts == [T0.timestamp() + 120, T0.timestamp() + 180]
+
+
+def test_same_final_windows_whatever_the_order_within_lateness() -> None:
+    rng = random.Random(7)
+    records = [(s + rng.random(), float(rng.randint(0, 100))) for s in range(0, 600, 5)]
+
+    def final(order: list[tuple[float, float]]) -> dict[str, tuple[float, int]]:
+        means = engine(lateness=600)
+        latest: dict[str, tuple[float, int]] = {}
+        for record in [*feed(means, order), *means.add(env(2000, 0), 0)]:
+            latest[record["window_start"]] = (round(record["value"], 9), record["count"])
+        return latest
+
+    shuffled = records[:]
+    rng.shuffle(shuffled)
+    assert final(shuffled) == final(records)
