@@ -20,7 +20,7 @@ TEST_ENV = {
 for _name, _value in TEST_ENV.items():
     os.environ.setdefault(_name, _value)
 
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -41,3 +41,19 @@ def settings() -> Iterator[Settings]:
     else:
         prepare(s)
         yield s
+
+
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report() -> Callable[[str], None]:
+    """Measured figures (latencies, counts) that the run prints at its end, also on CI."""
+    return FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FIGURES:
+        terminalreporter.section("measured")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

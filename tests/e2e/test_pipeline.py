@@ -8,6 +8,7 @@ import math
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -38,7 +39,9 @@ def dead_count(p: Pipeline, marker: str) -> int:
     )[0][0]
 
 
-async def test_a_record_reaches_the_tables_and_a_websocket_client(pipeline: Pipeline) -> None:
+async def test_a_record_reaches_the_tables_and_a_websocket_client(
+    pipeline: Pipeline, report: Callable[[str], None]
+) -> None:
     source = unique("E2E")
     ws_url = pipeline.url.replace("http", "ws") + "/ws?channels=kpi,obs"
     async with websockets.connect(ws_url) as ws:
@@ -80,8 +83,8 @@ async def test_a_record_reaches_the_tables_and_a_websocket_client(pipeline: Pipe
         )
         db_kpi_latency = time.perf_counter() - sent
     assert rows == [("pm10", 20.0, 1), ("pm25", 12.5, 1)]
-    print(
-        f"\nlatency produce→websocket obs {ws_obs_latency * 1000:.0f} ms, →observation row "
+    report(
+        f"latency produce→websocket obs {ws_obs_latency * 1000:.0f} ms, →observation row "
         f"{db_obs_latency * 1000:.0f} ms; closing record→websocket KPI {ws_kpi_latency * 1000:.0f} ms, "
         f"→kpi_window row {db_kpi_latency * 1000:.0f} ms"
     )
@@ -159,7 +162,7 @@ def test_malformed_records_become_dead_letters_and_the_stream_goes_on(pipeline: 
         assert dl_source in (marker, None)
 
 
-def test_killing_the_worker_mid_stream_loses_nothing(pipeline: Pipeline) -> None:
+def test_killing_the_worker_mid_stream_loses_nothing(pipeline: Pipeline, report: Callable[[str], None]) -> None:
     prefix = unique("KILL")
     sources = [f"{prefix}-{i:02d}" for i in range(16)]
     valid, malformed = 4000, 40
@@ -193,8 +196,8 @@ def test_killing_the_worker_mid_stream_loses_nothing(pipeline: Pipeline) -> None
     time.sleep(2)
     stored, dead = obs_count(pipeline, prefix + "-%"), dead_count(pipeline, prefix)
     rows = query(pipeline.settings, "SELECT count(*) FROM observation WHERE source LIKE %s", (prefix + "-%",))[0][0]
-    print(
-        f"\nkilled the worker with {stored_at_kill}/{valid} stored; after restart: in {valid + malformed} == "
+    report(
+        f"killed the worker with {stored_at_kill}/{valid} stored; after restart: in {valid + malformed} == "
         f"{stored} observations + {dead} dead letters"
     )
     assert (stored, dead, rows) == (valid, malformed, 2 * valid)
