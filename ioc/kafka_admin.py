@@ -19,16 +19,22 @@ def wait_ready(bootstrap: list[str], timeout: float = 60.0) -> set[str]:
     """
     deadline = time.monotonic() + timeout
     last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    client_log = logging.getLogger("kafka")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)  # each refused attempt would log an ERROR while the broker boots
+    try:
+        while time.monotonic() < deadline:
             try:
-                return set(admin.list_topics())
-            finally:
-                admin.close()
-        except (KafkaError, OSError) as exc:
-            last = exc
-            time.sleep(0.5)
+                admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+                try:
+                    return set(admin.list_topics())
+                finally:
+                    admin.close()
+            except (KafkaError, OSError) as exc:
+                last = exc
+                time.sleep(0.5)
+    finally:
+        client_log.setLevel(level)
     raise TimeoutError(f"Kafka at {','.join(bootstrap)} did not answer within {timeout:.0f}s: {last}")
 
 

@@ -13,6 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
+STABLE_SECONDS = 60.0  # a child that ran this long before dying is restarted after 1 s again
 
 
 @dataclass
@@ -23,10 +24,12 @@ class Child:
     restarts: int = 0
     next_start: float = 0.0
     backoff: float = field(default=1.0)
+    started_at: float = 0.0
 
     def start(self) -> None:
         # Own session: Ctrl-C reaches only the supervisor, which then stops children in order.
         self.proc = subprocess.Popen([sys.executable, "-m", "ioc", *self.args], start_new_session=True)
+        self.started_at = time.monotonic()
         log.info("started %s (pid %d)", self.name, self.proc.pid)
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -79,11 +82,13 @@ def supervise(children: list[Child], url: str) -> None:
 
 
 def _watch(child: Child) -> None:
-    """Restart a dead child, with a backoff that grows while it keeps dying."""
+    """Restart a dead child, with a backoff that grows while it keeps dying soon after each start."""
     if child.proc is None or child.proc.poll() is None:
         return
     now = time.monotonic()
     if child.next_start == 0.0:
+        if now - child.started_at > STABLE_SECONDS:
+            child.backoff = 1.0
         log.error("%s exited with code %s; restarting in %.0fs", child.name, child.proc.returncode, child.backoff)
         child.next_start = now + child.backoff
         child.backoff = min(child.backoff * 2, 60.0)

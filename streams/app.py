@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import faust
 
 from ioc import topics
@@ -9,6 +11,8 @@ from ioc.feeds import registry
 from ioc.settings import get_settings
 
 settings = get_settings()
+# Its "producer buffer full" warning is ordinary backpressure during a backfill, not a fault.
+logging.getLogger("faust.transport.producer").setLevel(logging.ERROR)
 
 app = faust.App(
     settings.app_id,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import websockets
 
+from ioc.infra import LocalInfra
 from tests.e2e.conftest import Pipeline
 from tests.infra import query, wait_for
 
@@ -162,25 +163,33 @@ def test_malformed_records_become_dead_letters_and_the_stream_goes_on(pipeline: 
         assert dl_source in (marker, None)
 
 
-def test_killing_the_worker_mid_stream_loses_nothing(pipeline: Pipeline, report: Callable[[str], None]) -> None:
-    prefix = unique("KILL")
-    sources = [f"{prefix}-{i:02d}" for i in range(16)]
-    valid, malformed = 4000, 40
+def produce_stream(
+    pipeline: Pipeline, prefix: str, count: int, pause_every: int = 200, malformed_every: int = 0
+) -> threading.Thread:
+    """``count`` records of 16 sources ``prefix-NN`` in the background, paced to keep the worker busy for
+    seconds; with ``malformed_every``, also a record without ``ts`` (source ``prefix``) every that many."""
     base = datetime.now(UTC) - timedelta(minutes=30)
 
     def produce() -> None:
-        for i in range(valid):
-            source = sources[i % len(sources)]
-            pipeline.send(source, record(source, base + timedelta(milliseconds=250 * i), float(i % 500)))
-            if i % (valid // malformed) == 0:
+        for i in range(count):
+            source = f"{prefix}-{i % 16:02d}"
+            pipeline.send(source, record(source, base + timedelta(milliseconds=50 * i), float(i % 500)))
+            if malformed_every and i % malformed_every == 0:
                 pipeline.send(prefix, f'{{"source": "{prefix}", "values": {{"pm25": 1}}}}'.encode())
-            if i % 200 == 0:
+            if i % pause_every == 0:
                 pipeline.flush()
                 time.sleep(0.05)
         pipeline.flush()
 
-    producer = threading.Thread(target=produce)
-    producer.start()
+    thread = threading.Thread(target=produce)
+    thread.start()
+    return thread
+
+
+def test_killing_the_worker_mid_stream_loses_nothing(pipeline: Pipeline, report: Callable[[str], None]) -> None:
+    prefix = unique("KILL")
+    valid, malformed = 4000, 40
+    producer = produce_stream(pipeline, prefix, valid, malformed_every=valid // malformed)
     wait_for(lambda: obs_count(pipeline, prefix + "-%") > 300, 60, 0.05, "the worker to be mid-stream")
     pipeline.kill_worker()
     stored_at_kill = obs_count(pipeline, prefix + "-%")
@@ -216,3 +225,33 @@ def test_health_is_ok_with_the_worker_running(pipeline: Pipeline) -> None:
     body = wait_for(healthy, 30, 1.0, "a healthy /api/health")
     assert body["status"] == "ok"
     assert body["worker"]["group"] == pipeline.settings.app_id
+
+
+@pytest.mark.parametrize("service", ["postgres", "kafka"])
+def test_restarting_a_server_mid_stream_loses_nothing(
+    pipeline: Pipeline, service: str, report: Callable[[str], None]
+) -> None:
+    infra = LocalInfra(pipeline.settings)
+    server = infra.postgres if service == "postgres" else infra.kafka
+    if server is None:
+        pytest.skip(f"{service} is external (IOC_*); only a local one can be restarted by the test")
+    prefix = unique(f"RESTART-{service}")
+    if service == "kafka":  # all records are in the broker first: the worker is under test, not our producer
+        count = 20000
+        produce_stream(pipeline, prefix, count, pause_every=count).join()
+    else:
+        count = 3000
+    producer = produce_stream(pipeline, prefix, count if service == "postgres" else 0)
+    wait_for(lambda: obs_count(pipeline, prefix + "-%") > 200, 60, 0.05, "the worker to be mid-stream")
+    stopped = time.monotonic()
+    stored_at_stop = obs_count(pipeline, prefix + "-%")
+    server.stop()
+    time.sleep(3)
+    server.start()
+    producer.join()
+    wait_for(lambda: obs_count(pipeline, prefix + "-%") == count, 180, 0.5, f"all {count} observations")
+    assert stored_at_stop < count, "the stream had ended before the stop; the test proved nothing"
+    report(
+        f"{service} stopped for 3 s with {stored_at_stop}/{count} stored: all {count} records stored "
+        f"{time.monotonic() - stopped:.1f}s after the stop; worker still running: {pipeline.worker.poll() is None}"
+    )
