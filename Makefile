@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint infra-up infra-down infra-status clean
+.PHONY: install run test lint browser infra-up infra-down infra-status clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,10 @@ lint: install
 	$(BIN)/ruff check ioc streams alerts dashboard simulators tests
 	$(BIN)/ruff format --check ioc streams alerts dashboard simulators tests
 
-test: install lint  ## the whole suite against real Kafka and TimescaleDB started for the tests (.ioc-test/)
+browser:  ## Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser)
+	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+test: install lint browser  ## the whole suite against real Kafka and TimescaleDB started for the tests (.ioc-test/)
 	$(BIN)/pytest
 
 infra-up: install
