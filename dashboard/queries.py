@@ -5,24 +5,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-KPI_COLUMNS = (
-    "window_start",
-    "window_end",
-    "kpi",
-    "feed",
-    "source",
-    "metric",
-    "value",
-    "count",
-    "min",
-    "max",
-    "revision",
-    "unit_code",
-)
+from ioc.db import KPI_WINDOW_COLUMNS
 
 # The newest window per (kpi, source, metric) of the last week; the (source, metric, start) index serves it.
 LATEST_KPI = f"""
-SELECT DISTINCT ON (kpi, source, metric) {", ".join(KPI_COLUMNS)}
+SELECT DISTINCT ON (kpi, source, metric) {", ".join(KPI_WINDOW_COLUMNS)}
 FROM kpi_window
 WHERE window_start > now() - interval '7 days'
   AND (%(source)s::text IS NULL OR source = %(source)s)

@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 import psycopg
 
+from ioc.db import KPI_WINDOW_COLUMNS
+
 log = logging.getLogger(__name__)
 
 Row = tuple[Any, ...]
@@ -107,20 +109,7 @@ class ObservationSink(TimescaleSink):
 
 class KpiSink(TimescaleSink):
     table = "kpi_window"
-    columns = (
-        "window_start",
-        "window_end",
-        "kpi",
-        "feed",
-        "source",
-        "metric",
-        "value",
-        "count",
-        "min",
-        "max",
-        "revision",
-        "unit_code",
-    )
+    columns = KPI_WINDOW_COLUMNS
     # The highest revision wins, whatever order redeliveries come in.
     upsert = (
         "INSERT INTO kpi_window AS k ({cols}) SELECT DISTINCT ON (kpi, source, metric, window_start) {cols}"
