@@ -20,6 +20,7 @@ run: install  ## local Kafka + TimescaleDB (unless IOC_KAFKA_BOOTSTRAP / IOC_DAT
 lint: install
 	$(BIN)/ruff check ioc streams alerts dashboard simulators tests
 	$(BIN)/ruff format --check ioc streams alerts dashboard simulators tests
+	$(BIN)/mypy
 
 browser:  ## Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser)
 	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)

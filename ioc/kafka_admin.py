@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
@@ -84,7 +85,7 @@ def group_lag(bootstrap: list[str], group: str, topic_names: list[str]) -> dict[
         admin.close()
 
 
-def _committed(admin: KafkaAdminClient, group: str, attempts: int = 20) -> dict:  # type: ignore[type-arg]
+def _committed(admin: KafkaAdminClient, group: str, attempts: int = 20) -> dict[Any, Any]:
     """Committed offsets of ``group``; a new cluster has no group coordinator for a moment, so wait for it."""
     for attempt in range(attempts):
         try:

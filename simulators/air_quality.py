@@ -77,7 +77,7 @@ def readings_between(
     seed: int, start: datetime, end: datetime, interval: float, stations: tuple[Station, ...] = STATIONS
 ) -> list[Envelope]:
     """Every station's readings in [start, end), oldest first."""
-    out = []
+    out: list[Envelope] = []
     ts = align(start, interval)
     if ts < start:
         ts += timedelta(seconds=interval)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 import faust
 
@@ -11,6 +13,7 @@ from ioc.feeds import registry
 from ioc.settings import get_settings
 
 settings = get_settings()
+log = logging.getLogger(__name__)
 # Its "producer buffer full" warning is ordinary backpressure during a backfill, not a fault.
 logging.getLogger("faust.transport.producer").setLevel(logging.ERROR)
 
@@ -45,6 +48,22 @@ ingest = app.topic(
 obs = raw_topic(topics.OBS)
 kpi = raw_topic(topics.KPI)
 deadletter = raw_topic(topics.DEADLETTER)
+
+
+def decode(message: Any) -> dict[str, Any] | None:
+    """The JSON object of a message on one of our own topics; None (and an error log naming the message)
+    for anything else, which only a foreign producer writing to an internal topic can cause."""
+    try:
+        body = json.loads(message.value)
+    except (TypeError, ValueError):
+        body = None
+    if not isinstance(body, dict):
+        log.error(
+            "skipping a message that is not a JSON object: %s:%s:%s", message.topic, message.partition, message.offset
+        )
+        return None
+    return body
+
 
 # The agents register themselves on ``app`` when imported.
 from streams import kpi_agent, sink_agents, validate_agent  # noqa: E402, F401

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import logging
 
+import faust
+
 from ioc.envelope import envelope_from_dict
 from ioc.feeds import registry
-from streams.app import app, kpi, obs, settings
+from streams.app import app, decode, kpi, obs, settings
 from streams.windows import TumblingMeans
 
 log = logging.getLogger(__name__)
@@ -19,8 +21,8 @@ log = logging.getLogger(__name__)
 windows = app.Table("kpi-windows", partitions=settings.topic_partitions, key_type=str)
 watermarks = app.Table("kpi-watermarks", partitions=settings.topic_partitions, key_type=str)
 means = TumblingMeans(
-    windows,  # type: ignore[arg-type]
-    watermarks,  # type: ignore[arg-type]
+    windows,
+    watermarks,
     size=settings.kpi_window_seconds,
     lateness=settings.allowed_lateness_seconds,
     metrics_of={name: kind.kpis for name, kind in registry().items()},
@@ -28,9 +30,12 @@ means = TumblingMeans(
 
 
 @app.agent(obs)
-async def aggregate(stream):  # type: ignore[no-untyped-def]
+async def aggregate(stream: faust.StreamT) -> None:
     async for event in stream.events():
-        env = envelope_from_dict(json.loads(event.message.value))
+        body = decode(event.message)
+        if body is None:
+            continue
+        env = envelope_from_dict(body)
         for record in means.add(env, event.message.partition):
             key = f"{record['source']}|{record['metric']}".encode()
             await kpi.send(key=key, value=json.dumps(record).encode())

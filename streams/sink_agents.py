@@ -8,12 +8,13 @@ process at once, without committing offsets, so the batch is read again after th
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
-from typing import Any
+from typing import Any, cast
 
-from streams.app import app, deadletter, kpi, obs, settings
+import faust
+
+from streams.app import app, deadletter, decode, kpi, obs, settings
 from streams.sinks import DeadLetterSink, KpiSink, ObservationSink, SinkError, TimescaleSink
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,12 @@ async def persist(sink: TimescaleSink, messages: list[dict[str, Any]]) -> None:
 
 
 def sink_agent(topic: Any, sink: TimescaleSink) -> None:
-    async def store(stream):  # type: ignore[no-untyped-def]
+    async def store(stream: faust.StreamT) -> None:
+        batches = cast(faust.Stream, stream).take_events(settings.sink_batch_size, within=settings.sink_flush_seconds)
         try:
-            async for events in stream.take_events(settings.sink_batch_size, within=settings.sink_flush_seconds):
-                await persist(sink, [json.loads(event.message.value) for event in events])
+            async for events in batches:
+                messages = [decode(event.message) for event in events]
+                await persist(sink, [message for message in messages if message is not None])
         finally:
             await sink.close()
 

@@ -6,6 +6,8 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
+import faust
+
 from ioc import topics
 from ioc.deadletter import dead_letter
 from ioc.envelope import RecordError, parse_envelope
@@ -17,7 +19,7 @@ MAX_FUTURE = timedelta(seconds=settings.max_future_seconds)
 
 
 @app.agent(ingest)
-async def validate(stream):  # type: ignore[no-untyped-def]
+async def validate(stream: faust.StreamT) -> None:
     """Each message is forwarded exactly once to one of the two topics; acked after the send is queued.
 
     Faust flushes the producer before it commits offsets, so a crash replays rather than loses.

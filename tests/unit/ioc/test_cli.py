@@ -1,0 +1,42 @@
+import pytest
+from typer.testing import CliRunner
+
+from ioc.cli import cli
+from ioc.settings import get_settings
+
+runner = CliRunner()
+COMMANDS = [
+    ["run"],
+    ["init"],
+    ["worker"],
+    ["dashboard"],
+    ["simulate"],
+    ["infra"],
+    ["infra", "up"],
+    ["infra", "down"],
+    ["infra", "status"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_a_bad_setting_is_named_and_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IOC_DASHBOARD_PORT", "eighty")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(cli, ["infra", "status"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "IOC_DASHBOARD_PORT" in result.output
+
+
+def test_a_bad_option_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = runner.invoke(cli, ["simulate", "--interval", "0"])
+    assert result.exit_code == 2
+    assert "interval" in result.output
