@@ -168,5 +168,26 @@ def run(
             infra.down(started)
 
 
+@cli.command("aqi")
+def aqi() -> None:
+    """Read pollutant concentrations (µg/m³) as JSON on stdin, print the VN_AQI (or US) result as JSON.
+
+    Input: {"pm25": 30 | [newest, ..., up to 24, null for a missing hour], "pm10": ..., "o3", "no2", "so2",
+    "co", "mode": "hourly" | "daily", "scale": "vn" | "us"}. Exit code 2 with a message on bad input.
+    """
+    from ioc.indicators.aqi import AqiInputError, compute, parse_request, to_json
+
+    try:
+        body = json.loads(sys.stdin.read())
+        inputs, mode, scale = parse_request(body)
+    except json.JSONDecodeError as exc:
+        typer.echo(f"error: input is not JSON: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except AqiInputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(to_json(compute(inputs, mode, scale)), ensure_ascii=False))
+
+
 def main() -> None:
     cli()
