@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -19,6 +21,10 @@ infra_cli = typer.Typer(
     help="Local Kafka and PostgreSQL+TimescaleDB under IOC_HOME (default .ioc/).", no_args_is_help=True
 )
 cli.add_typer(infra_cli, name="infra")
+workdays_cli = typer.Typer(
+    help="Vietnam's working-day clock (Mon-Fri minus public holidays, data per year).", no_args_is_help=True
+)
+cli.add_typer(workdays_cli, name="workdays")
 log = logging.getLogger("ioc")
 
 
@@ -187,6 +193,47 @@ def aqi() -> None:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(json.dumps(to_json(compute(inputs, mode, scale)), ensure_ascii=False))
+
+
+def _date(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r} is not a date like 2026-11-24", param_hint=name) from exc
+
+
+def _on_calendar(action: Callable[[], object]) -> None:
+    from ioc.workdays import CalendarError
+
+    try:
+        typer.echo(action())
+    except CalendarError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@workdays_cli.command("add")
+def workdays_add(
+    start: Annotated[str, typer.Argument(help="Start date, YYYY-MM-DD.")],
+    n: Annotated[int, typer.Argument(help="Working days to add (negative: go back).")],
+) -> None:
+    """Print the date N working days after START (START itself for 0)."""
+    from ioc.workdays import vietnam
+
+    day = _date(start, "START")
+    _on_calendar(lambda: vietnam().add(day, n).isoformat())
+
+
+@workdays_cli.command("between")
+def workdays_between(
+    start: Annotated[str, typer.Argument(help="From this date (not counted), YYYY-MM-DD.")],
+    end: Annotated[str, typer.Argument(help="To this date (counted), YYYY-MM-DD.")],
+) -> None:
+    """Print the number of working days after START up to and including END."""
+    from ioc.workdays import vietnam
+
+    a, b = _date(start, "START"), _date(end, "END")
+    _on_calendar(lambda: vietnam().between(a, b))
 
 
 def main() -> None:
