@@ -50,17 +50,37 @@ def diurnal(local: datetime) -> float:
     return 0.7 + 0.6 * morning + 0.7 * evening
 
 
+def sunshine(local: datetime) -> float:
+    """0 at night, 1 at solar noon: drives photochemical ozone and the temperature."""
+    hour = local.hour + local.minute / 60
+    return max(0.0, math.sin(math.pi * (hour - 6) / 12))
+
+
 def reading(seed: int, index: int, station: Station, ts: datetime) -> Envelope:
-    """The envelope station ``index`` reports at ``ts``."""
+    """The envelope station ``index`` reports at ``ts``: traffic pollutants follow the rush hours,
+    ozone the sun, sulphur dioxide stays low; temperature and humidity move against each other."""
     rng = np.random.default_rng([seed, index, int(ts.timestamp())])
-    pm25 = station.base_pm25 * diurnal(ts.astimezone(LOCAL)) * rng.lognormal(0.0, 0.15)
-    pm10 = pm25 * rng.uniform(1.4, 2.0)
+    local = ts.astimezone(LOCAL)
+    traffic = diurnal(local)
+    sun = sunshine(local)
+    pm25 = station.base_pm25 * traffic * rng.lognormal(0.0, 0.15)
+    temperature = 22.0 + 8.0 * sun + rng.normal(0.0, 0.3)
+    values = {
+        "pm25": pm25,
+        "pm10": pm25 * rng.uniform(1.4, 2.0),
+        "o3": (30.0 + 110.0 * sun) * rng.lognormal(0.0, 0.1),
+        "no2": station.base_pm25 * 1.2 * traffic * rng.lognormal(0.0, 0.15),
+        "so2": 8.0 * rng.lognormal(0.0, 0.2),
+        "co": station.base_pm25 * 40.0 * traffic * rng.lognormal(0.0, 0.1),
+        "temperature": temperature,
+        "humidity": min(100.0, 95.0 - 2.5 * (temperature - 22.0) + rng.normal(0.0, 1.0)),
+    }
     ts = ts.astimezone(UTC)
     return Envelope(
         feed=FEED,
         source=station.id,
-        ts=ts.astimezone(LOCAL),
-        values={"pm25": round(pm25, 1), "pm10": round(pm10, 1)},
+        ts=local,
+        values={name: round(value, 1) for name, value in values.items()},
         id=default_id(station.id, FEED, ts),
         unit_code=station.unit_code,
         geo={"lat": station.lat, "lon": station.lon},

@@ -9,7 +9,8 @@ def test_air_quality_is_declared_with_units_ranges_and_kpis() -> None:
     kind = registry()["air_quality"]
     assert kind.metrics["pm25"].unit == "µg/m³"
     assert (kind.metrics["pm10"].min, kind.metrics["pm10"].max) == (0, 2000)
-    assert kind.kpis == ("pm25", "pm10")
+    assert kind.kpis == ("pm25", "pm10", "o3", "no2", "so2", "co")
+    assert kind.metrics["temperature"].unit == "°C"
 
 
 def test_a_new_feed_is_one_file(tmp_path: Path) -> None:
