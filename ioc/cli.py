@@ -129,18 +129,28 @@ def dashboard() -> None:
 def simulate(
     seed: Annotated[int | None, typer.Option(help="Seed (default IOC_SIMULATOR_SEED).")] = None,
     interval: Annotated[float | None, typer.Option(min=0.1, help="Seconds between a station's readings.")] = None,
-    backfill_minutes: Annotated[int | None, typer.Option(min=0, help="Minutes of history sent at start.")] = None,
+    backfill_minutes: Annotated[
+        int | None, typer.Option(min=0, help="Minutes of history sent at start at the live interval.")
+    ] = None,
+    history_hours: Annotated[
+        int | None, typer.Option(min=0, max=48, help="Hours of coarser history (every 5 min) sent before that.")
+    ] = None,
     duration: Annotated[float | None, typer.Option(min=0, help="Stop after this many seconds.")] = None,
 ) -> None:
     """Play the air-quality simulator into Kafka (deterministic: same seed and times, same records)."""
-    from simulators.producer import run_air_quality
+    from simulators.producer import History, run_air_quality
 
     s = settings()
+    history = History(
+        hours=s.simulator_history_hours if history_hours is None else history_hours,
+        hour_interval=s.simulator_history_interval_seconds,
+        minutes=s.simulator_backfill_minutes if backfill_minutes is None else backfill_minutes,
+    )
     sent = run_air_quality(
         s.bootstrap_servers,
         s.simulator_seed if seed is None else seed,
         s.simulator_interval_seconds if interval is None else interval,
-        s.simulator_backfill_minutes if backfill_minutes is None else backfill_minutes,
+        history,
         duration,
     )
     typer.echo(json.dumps({"sent": sent}))

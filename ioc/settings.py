@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     simulator_backfill_minutes: int = Field(
         5, ge=0, description="Minutes of history the simulator plays quickly at start so windows fill at once."
     )
+    simulator_history_hours: int = Field(
+        12, ge=0, le=48, description="Hours of coarser history before that, so hourly indicators (VN_AQI) show at once."
+    )
+    simulator_history_interval_seconds: float = Field(300.0, gt=0, description="Spacing of that history.")
     log_level: str = Field("info", description="Log level of every process (debug, info, warning, error).")
 
     @field_validator("log_level")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from kafka import KafkaProducer
@@ -29,10 +30,20 @@ def send(prod: KafkaProducer, envelopes: Iterable[Envelope]) -> int:
     return sent
 
 
+@dataclass(frozen=True)
+class History:
+    """What is played at once before going live: ``hours`` every ``hour_interval`` s, then the last
+    ``minutes`` at the live interval."""
+
+    hours: int = 0
+    hour_interval: float = 300.0
+    minutes: int = 0
+
+
 def run_air_quality(
-    bootstrap: list[str], seed: int, interval: float, backfill_minutes: int, duration: float | None = None
+    bootstrap: list[str], seed: int, interval: float, history: History, duration: float | None = None
 ) -> int:
-    """Backfill ``backfill_minutes`` of history at once, then report live every ``interval`` seconds.
+    """Play the history at once, then report live every ``interval`` seconds.
 
     Runs until ``duration`` seconds have passed (forever when None) or the process is interrupted;
     returns the number of records sent.
@@ -40,8 +51,10 @@ def run_air_quality(
     prod = producer(bootstrap)
     started = time.monotonic()
     now = datetime.now(UTC)
-    sent = send(prod, readings_between(seed, now - timedelta(minutes=backfill_minutes), now, interval))
-    log.info("%s: backfilled %d readings of the last %d min", FEED, sent, backfill_minutes)
+    recent = now - timedelta(minutes=history.minutes)
+    sent = send(prod, readings_between(seed, now - timedelta(hours=history.hours), recent, history.hour_interval))
+    sent += send(prod, readings_between(seed, recent, now, interval))
+    log.info("%s: played %d readings of the last %d h at once", FEED, sent, history.hours)
     tick = align(now, interval)
     try:
         while duration is None or time.monotonic() - started < duration:

@@ -66,4 +66,4 @@ def decode(message: Any) -> dict[str, Any] | None:
 
 
 # The agents register themselves on ``app`` when imported.
-from streams import kpi_agent, sink_agents, validate_agent  # noqa: E402, F401
+from streams import aqi_agent, kpi_agent, sink_agents, validate_agent  # noqa: E402, F401

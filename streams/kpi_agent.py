@@ -1,4 +1,4 @@
-"""KPI agent: ioc.obs → 1-minute event-time means per source and metric → ioc.kpi.
+"""KPI agent: ioc.obs → event-time means per source and metric (1 minute and 1 hour) → ioc.kpi.
 
 Window state and the per-partition newest event time are Faust tables (changelogged), so a restarted
 worker resumes where it was; see streams.windows for the rules.
@@ -14,19 +14,23 @@ import faust
 from ioc.envelope import envelope_from_dict
 from ioc.feeds import registry
 from streams.app import app, decode, kpi, obs, settings
+from streams.hourly_aqi import HOUR
 from streams.windows import TumblingMeans
 
 log = logging.getLogger(__name__)
 
 windows = app.Table("kpi-windows", partitions=settings.topic_partitions, key_type=str)
 watermarks = app.Table("kpi-watermarks", partitions=settings.topic_partitions, key_type=str)
-means = TumblingMeans(
-    windows,
-    watermarks,
-    size=settings.kpi_window_seconds,
-    lateness=settings.allowed_lateness_seconds,
-    metrics_of={name: kind.kpis for name, kind in registry().items()},
-)
+engines = [
+    TumblingMeans(
+        windows,
+        watermarks,
+        size=size,
+        lateness=settings.allowed_lateness_seconds,
+        metrics_of={name: kind.kpis for name, kind in registry().items()},
+    )
+    for size in sorted({settings.kpi_window_seconds, HOUR})
+]
 
 
 @app.agent(obs)
@@ -36,12 +40,19 @@ async def aggregate(stream: faust.StreamT) -> None:
         if body is None:
             continue
         env = envelope_from_dict(body)
-        for record in means.add(env, event.message.partition):
-            key = f"{record['source']}|{record['metric']}".encode()
-            await kpi.send(key=key, value=json.dumps(record).encode())
+        for engine in engines:
+            for record in engine.add(env, event.message.partition):
+                # Keyed by source: every KPI of a station lands in one partition, for indicators built on them.
+                await kpi.send(key=env.source.encode(), value=json.dumps(record).encode())
 
 
 @app.timer(interval=60.0)
 async def report_counters() -> None:
-    if means.too_late or means.duplicates:
-        log.info("kpi: %d values too late to aggregate, %d repeated records skipped", means.too_late, means.duplicates)
+    for engine in engines:
+        if engine.too_late or engine.duplicates:
+            log.info(
+                "%s: %d values too late to aggregate, %d repeated records skipped",
+                engine.kpi,
+                engine.too_late,
+                engine.duplicates,
+            )

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from ioc.db import KPI_WINDOW_COLUMNS
 
@@ -116,17 +117,21 @@ class KpiSink(TimescaleSink):
         " FROM {stage} ORDER BY kpi, source, metric, window_start, revision DESC"
         " ON CONFLICT (kpi, source, metric, window_start) DO UPDATE SET"
         " window_end = EXCLUDED.window_end, value = EXCLUDED.value, count = EXCLUDED.count,"
-        " min = EXCLUDED.min, max = EXCLUDED.max, revision = EXCLUDED.revision, stored_at = now()"
+        " min = EXCLUDED.min, max = EXCLUDED.max, revision = EXCLUDED.revision, detail = EXCLUDED.detail,"
+        " stored_at = now()"
         " WHERE EXCLUDED.revision >= k.revision"
     )
 
     def rows(self, message: dict[str, Any]) -> list[Row]:
-        return [
-            tuple(
-                datetime.fromisoformat(message[c]) if c in ("window_start", "window_end") else message.get(c)
-                for c in self.columns
-            )
-        ]
+        return [tuple(self._cell(column, message.get(column)) for column in self.columns)]
+
+    @staticmethod
+    def _cell(column: str, value: Any) -> Any:
+        if column in ("window_start", "window_end"):
+            return datetime.fromisoformat(value)
+        if column == "detail" and value is not None:
+            return Jsonb(value)
+        return value
 
 
 class DeadLetterSink(TimescaleSink):

@@ -72,7 +72,8 @@ class WindowState:
 
 
 class TumblingMeans:
-    """Mean per (source, metric) over tumbling windows; one instance per KPI agent."""
+    """Mean per (source, metric) over tumbling windows of one size. Several instances (one per size) can
+    share the two mappings: their keys start with the KPI name."""
 
     def __init__(
         self,
@@ -91,9 +92,12 @@ class TumblingMeans:
         self.too_late = 0
         self.duplicates = 0
 
+    def _mark(self, partition: int) -> str:
+        return f"{self.kpi}|p{partition}"
+
     def newest(self, partition: int) -> float:
         """Newest event time seen on ``partition`` (-inf before the first record)."""
-        return self.watermarks.get(f"p{partition}", -math.inf)
+        return self.watermarks.get(self._mark(partition), -math.inf)
 
     def add(self, env: Envelope, partition: int) -> list[dict[str, Any]]:
         """Aggregate one record; returns the KPI records to emit now (possibly none)."""
@@ -107,7 +111,7 @@ class TumblingMeans:
             if end <= newest - self.lateness:
                 self.too_late += 1
                 continue
-            key = f"{env.source}|{metric}|{int(start)}"
+            key = f"{self.kpi}|{env.source}|{metric}|{int(start)}"
             stored = self.windows.get(key)
             state = (
                 WindowState(**stored)
@@ -123,7 +127,7 @@ class TumblingMeans:
                 out.append(state.record(self.kpi))
             self.windows[key] = asdict(state)
         if epoch > newest:
-            self.watermarks[f"p{partition}"] = epoch
+            self.watermarks[self._mark(partition)] = epoch
             if math.isinf(newest) or window_bounds(newest, self.size)[0] < start:
                 out.extend(self._advance(partition, epoch))
         return out
@@ -132,7 +136,7 @@ class TumblingMeans:
         """Emit windows the newest event time has passed; forget those past the lateness."""
         out: list[dict[str, Any]] = []
         for key, stored in list(self.windows.items()):
-            if stored["partition"] != partition or stored["end"] > newest:
+            if stored["partition"] != partition or stored["end"] > newest or not key.startswith(self.kpi + "|"):
                 continue
             state = WindowState(**stored)
             if state.end <= newest - self.lateness:

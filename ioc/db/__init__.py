@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 # Columns of kpi_window that the KPI sink writes and the API reads (stored_at is the database's own).
 KPI_WINDOW_COLUMNS = ("window_start", "window_end", "kpi", "feed", "source", "metric", "value", "count", "min", "max",
-                      "revision", "unit_code")  # fmt: skip
+                      "revision", "unit_code", "detail")  # fmt: skip
 
 
 def pending(applied: set[str], folder: Path = MIGRATIONS) -> list[Path]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 DECLARATIONS = Path(__file__).parent
+INDICATORS = {"vn_aqi"}  # derived indicators an agent computes for the feeds that ask for them
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class FeedKind:
     interval_seconds: int
     metrics: dict[str, Metric]
     kpis: tuple[str, ...]
+    indicators: tuple[str, ...] = ()  # derived indicators computed for this feed, e.g. vn_aqi
 
 
 class FeedDeclarationError(ValueError):
@@ -51,12 +53,16 @@ def parse_declaration(data: object, origin: str) -> FeedKind:
             interval_seconds=int(data["interval_seconds"]),
             metrics=metrics,
             kpis=tuple(data.get("kpis", ())),
+            indicators=tuple(data.get("indicators", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise FeedDeclarationError(f"{origin}: missing or invalid field {exc}") from exc
     unknown = set(kind.kpis) - set(metrics)
     if unknown:
         raise FeedDeclarationError(f"{origin}: kpis name unknown metrics {sorted(unknown)}")
+    unknown = set(kind.indicators) - INDICATORS
+    if unknown:
+        raise FeedDeclarationError(f"{origin}: unknown indicators {sorted(unknown)}; known: {sorted(INDICATORS)}")
     return kind
 
 

@@ -213,16 +213,20 @@ def test_killing_the_worker_mid_stream_loses_nothing(pipeline: Pipeline, report:
 
 
 def test_health_is_ok_with_the_worker_running(pipeline: Pipeline) -> None:
+    import urllib.error
     import urllib.request
+
+    last: list[object] = []
 
     def healthy() -> dict[str, object] | None:
         try:
             with urllib.request.urlopen(pipeline.url + "/api/health", timeout=10) as response:
                 return json.loads(response.read())
-        except OSError:
+        except urllib.error.HTTPError as exc:  # 503: keep the report to show it if it never turns healthy
+            last[:] = [exc.code, exc.read().decode()]
             return None
 
-    body = wait_for(healthy, 30, 1.0, "a healthy /api/health")
+    body = wait_for(healthy, 30, 1.0, f"a healthy /api/health (last answer: {last})")
     assert body["status"] == "ok"
     assert body["worker"]["group"] == pipeline.settings.app_id
 

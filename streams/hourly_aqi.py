@@ -1,0 +1,91 @@
+"""Hourly VN_AQI per station from its hourly means (pure logic, no I/O).
+
+The AQI agent feeds every hourly-mean KPI record to ``HourlyAqi.add``; the state (a station's hourly
+means of the last 24 hours and the revision of each AQI hour) lives in a mapping the caller gives: a
+Faust table in the worker. When an hourly mean arrives or is revised, the AQI of that hour and of the
+11 following hours (whose NowCast reads it) is computed again and re-emitted with revision + 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ioc.indicators.aqi import POLLUTANTS, Hours, compute, to_json
+
+HOUR = 3600
+NOWCAST_HOURS = 12
+KEEP_HOURS = 24
+KPI = "vn_aqi_1h"
+
+
+def _epoch(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).timestamp())
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+class HourlyAqi:
+    def __init__(self, stations: MutableMapping[str, dict[str, Any]], hourly_kpi: str, feeds: set[str]) -> None:
+        self.stations = stations
+        self.hourly_kpi = hourly_kpi
+        self.feeds = feeds
+
+    def add(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """Take one KPI record; returns the AQI records to emit (none for records of other KPIs)."""
+        if record.get("kpi") != self.hourly_kpi or record.get("feed") not in self.feeds:
+            return []
+        if record.get("metric") not in POLLUTANTS:
+            return []
+        source = record["source"]
+        state = self.stations.get(source) or {"hours": {}, "revisions": {}, "unit_code": None}
+        hour = _epoch(record["window_start"])
+        state["hours"].setdefault(record["metric"], {})[str(hour)] = record["value"]
+        state["unit_code"] = record.get("unit_code") or state["unit_code"]
+        newest = max(int(h) for series in state["hours"].values() for h in series)
+        self._forget_before(state, newest - KEEP_HOURS * HOUR)
+        out = []
+        for affected in range(hour, min(newest, hour + (NOWCAST_HOURS - 1) * HOUR) + 1, HOUR):
+            emitted = self._aqi(record["feed"], source, state, affected)
+            if emitted is not None:
+                out.append(emitted)
+        self.stations[source] = state
+        return out
+
+    @staticmethod
+    def _forget_before(state: dict[str, Any], oldest: int) -> None:
+        for series in state["hours"].values():
+            for h in [h for h in series if int(h) < oldest]:
+                del series[h]
+        for h in [h for h in state["revisions"] if int(h) < oldest]:
+            del state["revisions"][h]
+
+    def _aqi(self, feed: str, source: str, state: dict[str, Any], hour: int) -> dict[str, Any] | None:
+        inputs: dict[str, float | Hours] = {
+            pollutant: [series.get(str(hour - k * HOUR)) for k in range(NOWCAST_HOURS)]
+            for pollutant, series in state["hours"].items()
+        }
+        result = compute(inputs, mode="hourly")
+        if result.aqi is None:
+            return None
+        revision = state["revisions"].get(str(hour), -1) + 1
+        state["revisions"][str(hour)] = revision
+        present = sum(value is not None for value in result.sub_indices.values())
+        return {
+            "kpi": KPI,
+            "feed": feed,
+            "source": source,
+            "metric": "aqi",
+            "unit_code": state["unit_code"],
+            "window_start": _iso(hour),
+            "window_end": _iso(hour + HOUR),
+            "value": float(result.aqi),
+            "count": present,
+            "min": float(result.aqi),
+            "max": float(result.aqi),
+            "revision": revision,
+            "detail": to_json(result),
+        }

@@ -1,0 +1,90 @@
+"""Indicators through the real pipeline equal the pure functions applied offline to the same records."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from kafka import KafkaProducer
+
+from ioc.indicators.aqi import POLLUTANTS, compute
+from ioc.settings import Settings
+from simulators.air_quality import Station, reading
+from tests.infra import process, query, wait_for
+
+pytestmark = pytest.mark.e2e
+HOURS = 14
+INTERVAL = timedelta(minutes=10)
+
+
+def test_hourly_means_and_vn_aqi_match_the_offline_computation(
+    settings: Settings, report: Callable[[str], None]
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    stations = [Station(f"AQI-{tag}-{i}", f"Trạm thử {i}", "HUE.TEST", 16.4, 107.6, 20.0 + 25 * i) for i in range(2)]
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    records = []
+    ts = end - timedelta(hours=HOURS)
+    while ts < end:
+        records += [reading(7, i, station, ts) for i, station in enumerate(stations)]
+        ts += INTERVAL
+    closing = [reading(7, i, station, end) for i, station in enumerate(stations)]  # ends the last hour
+
+    # Offline: hourly means per station and pollutant, then the AQI of the last complete hour.
+    sums: dict[tuple[str, str, datetime], list[float]] = defaultdict(list)
+    for env in records:
+        hour = env.ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        for pollutant in POLLUTANTS:
+            sums[(env.source, pollutant, hour)].append(env.values[pollutant])
+    means = {key: sum(values) / len(values) for key, values in sums.items()}
+    last = end - timedelta(hours=1)
+    expected = {
+        s.id: compute({p: [means[(s.id, p, last - timedelta(hours=k))] for k in range(12)] for p in POLLUTANTS})
+        for s in stations
+    }
+
+    # A worker of its own (own consumer group and tables) that accepts a day of lateness: the records are
+    # hours old, behind the event time the other tests have already pushed the partitions to.
+    env = {"IOC_APP_ID": f"ioc-aqi-test-{tag}", "IOC_ALLOWED_LATENESS_SECONDS": str(2 * 86400)}
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5)
+    for envelope in records + closing:
+        producer.send("ioc.ingest.air_quality", key=envelope.source.encode(), value=envelope.to_bytes())
+    producer.flush()
+    producer.close()
+    os.environ.update(env)
+    try:
+        with process(["worker"], settings.home / "logs" / "e2e" / "aqi-worker.log"):
+            started = datetime.now(UTC)
+
+            def stored_aqi() -> dict[str, tuple[float, str, int]]:
+                rows = query(settings, "SELECT source, value, detail->>'dominant', count FROM kpi_window "
+                             "WHERE kpi = 'vn_aqi_1h' AND window_start = %s AND source LIKE %s",
+                             (last, f"AQI-{tag}-%"))  # fmt: skip
+                return {source: (value, dominant, count) for source, value, dominant, count in rows}
+
+            def complete() -> bool:
+                got = stored_aqi()
+                return all(got.get(s.id, (0, "", 0))[2] == 6 for s in stations)
+
+            wait_for(complete, 180, 0.5, "the VN_AQI of the last hour from all six pollutants")
+            took = (datetime.now(UTC) - started).total_seconds()
+    finally:
+        for name in env:
+            os.environ.pop(name)
+
+    assert stored_aqi() == {source: (float(r.aqi or 0), r.dominant, 6) for source, r in expected.items()}
+    rows = query(settings, "SELECT source, metric, window_start, value, count FROM kpi_window "
+                 "WHERE kpi = 'mean_3600s' AND source LIKE %s", (f"AQI-{tag}-%",))  # fmt: skip
+    stored = {(source, metric, start): (value, count) for source, metric, start, value, count in rows}
+    for (source, pollutant, hour), value in means.items():
+        assert stored[(source, pollutant, hour)][0] == pytest.approx(value), (source, pollutant, hour)
+        assert stored[(source, pollutant, hour)][1] == len(sums[(source, pollutant, hour)])
+    report(
+        f"offline == pipeline: {len(means)} hourly means and the VN_AQI of {len(stations)} stations "
+        f"({', '.join(f'{r.aqi} {r.dominant}' for r in expected.values())}); a fresh worker took {took:.1f}s "
+        "to read the topics from the start and produce them"
+    )

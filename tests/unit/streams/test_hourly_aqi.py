@@ -1,0 +1,56 @@
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ioc.indicators.aqi import compute
+from streams.hourly_aqi import HourlyAqi
+
+H0 = datetime(2026, 11, 24, 0, tzinfo=UTC)
+
+
+def mean(metric: str, hour: int, value: float, source: str = "S1", kpi: str = "mean_3600s") -> dict[str, Any]:
+    start = H0 + timedelta(hours=hour)
+    return {"kpi": kpi, "feed": "air_quality", "source": source, "metric": metric, "unit_code": "U1",
+            "window_start": start.isoformat(), "window_end": (start + timedelta(hours=1)).isoformat(),
+            "value": value, "count": 12, "min": value, "max": value, "revision": 0}  # fmt: skip
+
+
+def engine() -> HourlyAqi:
+    return HourlyAqi({}, "mean_3600s", {"air_quality"})
+
+
+def test_other_kpis_feeds_and_metrics_are_ignored() -> None:
+    aqi = engine()
+    assert aqi.add(mean("pm25", 0, 30, kpi="mean_60s")) == []
+    assert aqi.add({**mean("pm25", 0, 30), "feed": "traffic"}) == []
+    assert aqi.add(mean("temperature", 0, 30)) == []
+    assert aqi.add({**mean("pm25", 0, 30), "kpi": "vn_aqi_1h"}) == []
+
+
+def test_each_new_hourly_mean_gives_the_hour_its_aqi_with_a_new_revision() -> None:
+    aqi = engine()
+    assert aqi.add(mean("pm25", 0, 30)) == []  # NowCast needs 2 of the 3 newest hours
+    [first] = aqi.add(mean("pm25", 1, 40))
+    # w = 30/40 = 0.75: (40 + 0.75*30) / 1.75 = 35.71 -> 2*(35.71-25)+50 = 71.4
+    assert (first["value"], first["revision"], first["window_start"]) == (71.0, 0, "2026-11-24T01:00:00+00:00")
+    assert first["detail"]["dominant"] == "pm25" and first["detail"]["category"] == "Trung bình"
+    [second] = aqi.add(mean("o3", 1, 350))  # 300..400 -> 150..200: 0.5*50+150 = 175
+    assert (second["value"], second["revision"], second["count"]) == (175.0, 1, 2)
+    assert second["detail"]["dominant"] == "o3" and second["metric"] == "aqi"
+
+
+def test_a_revised_old_hour_recomputes_the_hours_whose_nowcast_reads_it() -> None:
+    aqi = engine()
+    for hour in range(4):
+        aqi.add(mean("pm25", hour, 20))
+    revised = aqi.add(mean("pm25", 1, 80))
+    assert [r["window_start"][11:13] for r in revised] == ["01", "02", "03"]
+    expected = compute({"pm25": [20, 20, 80, 20]})  # hour 3: newest first
+    assert revised[-1]["value"] == expected.aqi
+
+
+def test_state_keeps_one_day() -> None:
+    stations: dict[str, dict[str, Any]] = {}
+    aqi = HourlyAqi(stations, "mean_3600s", {"air_quality"})
+    for hour in range(30):
+        aqi.add(mean("pm25", hour, 20))
+    assert min(int(h) for h in stations["S1"]["hours"]["pm25"]) == int((H0 + timedelta(hours=5)).timestamp())
