@@ -18,10 +18,11 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from dashboard.hub import Hub
+from dashboard.ingest import Forwarder, ingest_router
 from dashboard.queries import KPI_HISTORY, LATEST_KPI, MAX_BUCKETS, parse_bucket
 from ioc import topics
 from ioc.feeds import registry
-from ioc.kafka_admin import group_lag, wait_ready
+from ioc.kafka_admin import group_position, wait_ready
 from ioc.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -35,6 +36,7 @@ def jsonable(row: dict[str, Any]) -> dict[str, Any]:
 def create_app(settings: Settings) -> FastAPI:
     pool = AsyncConnectionPool(settings.dsn, open=False, min_size=1, max_size=4, kwargs={"connect_timeout": 5})
     hub = Hub(settings.bootstrap_servers)
+    forwarder = Forwarder(settings.bootstrap_servers)
 
     async def fetch(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         async with pool.connection(timeout=5) as conn, conn.cursor(row_factory=dict_row) as cur:
@@ -51,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
         hub.start()
         yield
         await hub.stop()
+        await forwarder.stop()
         await pool.close()
 
     app = FastAPI(
@@ -60,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.include_router(ingest_router(settings, pool, forwarder))
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
@@ -67,7 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/health", tags=["health"])
     async def health() -> JSONResponse:
-        """Kafka reachable, database reachable, and how far the worker is behind (messages)."""
+        """Kafka reachable, database reachable, and how far the worker's agents and sinks are behind (messages)."""
         checks: dict[str, Any] = {}
         try:
             await asyncio.to_thread(wait_ready, settings.bootstrap_servers, 5.0)
@@ -79,15 +83,17 @@ def create_app(settings: Settings) -> FastAPI:
             checks["database"] = {"ok": True}
         except (psycopg.Error, TimeoutError) as exc:
             checks["database"] = {"ok": False, "error": str(exc) or type(exc).__name__}
-        if checks["kafka"]["ok"]:
-            watched = [topics.ingest_topic(feed) for feed in registry()] + [topics.OBS, topics.KPI, topics.DEADLETTER]
+        groups = topics.worker_groups(settings.app_id, list(registry()))
+        for check, (group, watched) in zip(("worker", "sinks"), groups.items(), strict=True):
+            if not checks["kafka"]["ok"]:
+                checks[check] = {"ok": False, "error": "Kafka unreachable"}
+                continue
             try:
-                lag = await asyncio.to_thread(group_lag, settings.bootstrap_servers, settings.app_id, watched)
-                checks["worker"] = {"ok": True, "group": settings.app_id, "lag": lag, "total_lag": sum(lag.values())}
+                position = await asyncio.to_thread(group_position, settings.bootstrap_servers, group, watched)
+                lag = position.lag
+                checks[check] = {"ok": True, "group": group, "lag": lag, "total_lag": sum(lag.values())}
             except Exception as exc:
-                checks["worker"] = {"ok": False, "error": str(exc)}
-        else:
-            checks["worker"] = {"ok": False, "error": "Kafka unreachable"}
+                checks[check] = {"ok": False, "error": str(exc)}
         checks["hub"] = {"ok": hub.connected, "clients": len(hub.clients)}
         healthy = all(check["ok"] for check in checks.values())
         return JSONResponse({"status": "ok" if healthy else "degraded", **checks}, status_code=200 if healthy else 503)

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -25,7 +25,12 @@ workdays_cli = typer.Typer(
     help="Vietnam's working-day clock (Mon-Fri minus public holidays, data per year).", no_args_is_help=True
 )
 cli.add_typer(workdays_cli, name="workdays")
+keys_cli = typer.Typer(
+    help="Integrators' API keys for the HTTP ingest adapter (POST /ingest/{feed}).", no_args_is_help=True
+)
+cli.add_typer(keys_cli, name="keys")
 log = logging.getLogger("ioc")
+T = TypeVar("T")
 
 
 def settings() -> Settings:
@@ -110,7 +115,10 @@ def worker() -> None:
     s = settings()
     from streams.app import app
 
-    sys.argv = ["ioc worker", "worker", "--loglevel", s.log_level]
+    app.conf.datadir.mkdir(parents=True, exist_ok=True)  # Faust creates only its last part
+    # Faust's worker command starts its web server on port 6066 unless told not to, whatever the app's
+    # web_enabled says; two workers on one host would then collide.
+    sys.argv = ["ioc worker", "worker", "--without-web", "--loglevel", s.log_level]
     app.main()
 
 
@@ -244,6 +252,56 @@ def workdays_between(
 
     a, b = _date(start, "START"), _date(end, "END")
     _on_calendar(lambda: vietnam().between(a, b))
+
+
+def _on_database(action: Callable[[str], T]) -> T:
+    import psycopg
+
+    try:
+        return action(settings().dsn)
+    except psycopg.Error as exc:
+        raise _fail(RuntimeError(f"database: {exc}".strip())) from exc
+
+
+@keys_cli.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'Sở TN&MT - trạm quan trắc'.")],
+    feed: Annotated[
+        list[str] | None, typer.Option(help="A feed the key may send to (repeat); default every feed.")
+    ] = None,
+) -> None:
+    """Create a key and print it once (only its SHA-256 is stored)."""
+    from ioc import apikeys
+    from ioc.feeds import registry
+
+    unknown = sorted(set(feed or ()) - set(registry()))
+    if unknown:
+        raise typer.BadParameter(f"unknown feeds {unknown}; known: {sorted(registry())}", param_hint="--feed")
+    if not name.strip():
+        raise typer.BadParameter("must not be empty", param_hint="NAME")
+    key, secret = _on_database(lambda dsn: apikeys.add(dsn, name.strip(), feed))
+    typer.echo(f"key id {key.key_id} for {key.name!r}, feeds: {', '.join(key.feeds or ('all',))}", err=True)
+    typer.echo(secret)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """Print the keys (id, name, feeds, created, revoked), never their secrets."""
+    from ioc import apikeys
+
+    for key in _on_database(apikeys.list_keys):
+        revoked = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        typer.echo(f"{key.key_id}\t{key.name}\t{','.join(key.feeds or ('all',))}\t{key.created_at:%Y-%m-%d}\t{revoked}")
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id `ioc keys list` shows.")]) -> None:
+    """Revoke a key at once; requests with it get 401."""
+    from ioc import apikeys
+
+    if not _on_database(lambda dsn: apikeys.revoke(dsn, key_id)):
+        raise _fail(LookupError(f"no active key {key_id!r}"))
+    typer.echo(f"revoked {key_id}")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaAdminClient
@@ -58,9 +59,16 @@ def ensure_topics(bootstrap: list[str], topics: list[str], partitions: int, repl
     return missing
 
 
-def group_lag(bootstrap: list[str], group: str, topic_names: list[str]) -> dict[str, int]:
-    """Messages not yet committed by consumer ``group``, per topic (a partition it never committed
-    counts from its earliest offset)."""
+@dataclass(frozen=True)
+class GroupPosition:
+    """Where consumer group ``group`` stands: the offset it has reached per (topic, partition) (its commit,
+    or the partition's start if it never committed) and the messages left per topic."""
+
+    done: dict[tuple[str, int], int]
+    lag: dict[str, int]
+
+
+def group_position(bootstrap: list[str], group: str, topic_names: list[str]) -> GroupPosition:
     from kafka import KafkaConsumer, TopicPartition
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
@@ -74,12 +82,13 @@ def group_lag(bootstrap: list[str], group: str, topic_names: list[str]) -> dict[
         ]
         ends = consumer.end_offsets(partitions)
         starts = consumer.beginning_offsets(partitions)
+        done: dict[tuple[str, int], int] = {}
         lag: dict[str, int] = {topic: 0 for topic in topic_names}
         for tp in partitions:
             meta = committed.get(tp)
-            done = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
-            lag[tp.topic] += max(0, ends[tp] - done)
-        return lag
+            done[(tp.topic, tp.partition)] = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
+            lag[tp.topic] += max(0, ends[tp] - done[(tp.topic, tp.partition)])
+        return GroupPosition(done, lag)
     finally:
         consumer.close()
         admin.close()

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     max_future_seconds: int = Field(600, ge=0, description="Event times further ahead of now are rejected.")
     sink_batch_size: int = Field(500, ge=1, description="Records per database write.")
     sink_flush_seconds: float = Field(1.0, gt=0, description="Longest wait before a partial batch is written.")
+    worker_stall_seconds: float = Field(
+        90.0,
+        ge=0,
+        description="A worker whose group has not moved for this long while records wait exits "
+        "(to be restarted by its supervisor); 0 disables the watchdog.",
+    )
+    ingest_max_bytes: int = Field(5_000_000, ge=1024, description="Largest HTTP ingest body (bytes); larger is 413.")
+    ingest_max_records: int = Field(10_000, ge=1, description="Most records per HTTP ingest request; more is 413.")
     simulate: bool = Field(True, description="Whether `ioc run` starts the simulators.")
     simulator_seed: int = Field(42, description="Seed of the deterministic simulators.")
     simulator_interval_seconds: float = Field(5.0, gt=0, description="Seconds between a station's readings.")

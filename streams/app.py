@@ -21,6 +21,7 @@ app = faust.App(
     settings.app_id,
     broker=[f"kafka://{server}" for server in settings.bootstrap_servers],
     store="memory://",
+    datadir=str(settings.home / "worker" / "{conf.id}"),  # not the current directory
     topic_partitions=settings.topic_partitions,
     topic_replication_factor=settings.topic_replication,
     consumer_auto_offset_reset="earliest",
@@ -66,4 +67,4 @@ def decode(message: Any) -> dict[str, Any] | None:
 
 
 # The agents register themselves on ``app`` when imported.
-from streams import aqi_agent, kpi_agent, sink_agents, validate_agent  # noqa: E402, F401
+from streams import aqi_agent, kpi_agent, sink_consumer, validate_agent, watchdog  # noqa: E402, F401

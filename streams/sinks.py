@@ -40,6 +40,7 @@ class TimescaleSink(ABC):
         self.max_backoff = max_backoff
         self._conn: psycopg.AsyncConnection | None = None
         self.rows_written = 0
+        self.retrying = False  # True while the database is unavailable: the worker waits, it is not stalled
 
     @property
     def staging(self) -> str:
@@ -78,8 +79,10 @@ class TimescaleSink(ABC):
             try:
                 await self._write_once(rows)
                 self.rows_written += len(rows)
+                self.retrying = False
                 return
             except psycopg.OperationalError as exc:
+                self.retrying = True
                 log.warning("%s: database unavailable (%s); retrying in %.1fs", self.table, exc, delay)
                 await self.close()
                 await asyncio.sleep(delay)

@@ -6,9 +6,13 @@ tables' changelogs. Rules, from docs/architecture.md:
 
 - a window is emitted (revision 0) once the partition's newest event time reaches its end;
 - a record for an emitted window that is still within the allowed lateness re-emits it, revision + 1;
+- a window the newest event time has already passed when it opens (older data arriving after newer data
+  on the partition, within the lateness) is emitted by ``flush``, which the agent calls every second: a
+  burst of such records gives one emission, and the window does not wait for more data to move the clock;
 - a record for a window that ended more than ``lateness`` before the newest event time is too late:
   counted, never aggregated (it stays in ioc.obs and the observation table);
-- a record whose id the window already holds is skipped: a worker that restarts from an older committed
+- a record whose id was already counted in that window is skipped (the ids are kept, apart from the
+  windows, while the window is open to late data): a worker that restarts from an older committed
   offset, or a producer that sends a record again, never counts it twice.
 """
 
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import MutableMapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,14 +48,12 @@ class WindowState:
     max: float = -math.inf
     revision: int = 0
     emitted: bool = False
-    ids: list[str] = field(default_factory=list)
 
-    def add(self, value: float, record_id: str) -> None:
+    def add(self, value: float) -> None:
         self.sum += value
         self.count += 1
         self.min = min(self.min, value)
         self.max = max(self.max, value)
-        self.ids.append(record_id)
 
     def record(self, kpi: str) -> dict[str, Any]:
         """The message this window puts on ioc.kpi."""
@@ -71,26 +73,39 @@ class WindowState:
         }
 
 
+STATE_FIELDS = {f.name for f in fields(WindowState)}
+
+
 class TumblingMeans:
     """Mean per (source, metric) over tumbling windows of one size. Several instances (one per size) can
-    share the two mappings: their keys start with the KPI name."""
+    share the three mappings: their keys start with the KPI name.
+
+    ``seen`` holds the ids of the records counted in windows still open to late data (value: [window end,
+    partition]), apart from the windows, so that each record changes a few small entries: state written
+    to a changelog per record must not grow with the window."""
 
     def __init__(
         self,
         windows: MutableMapping[str, dict[str, Any]],
         watermarks: MutableMapping[str, float],
+        seen: MutableMapping[str, list[float]],
         size: int,
         lateness: int,
         metrics_of: dict[str, tuple[str, ...]],
     ) -> None:
         self.windows = windows
         self.watermarks = watermarks
+        self.seen = seen
         self.size = size
         self.lateness = lateness
         self.metrics_of = metrics_of
         self.kpi = f"mean_{size}s"
         self.too_late = 0
         self.duplicates = 0
+        # Windows emitted by ``flush``, which runs outside stream iteration where a Faust table cannot be
+        # written; the table learns it with the window's next record. Lost on restart: the window is then
+        # flushed once more with the same content, which the idempotent sink absorbs.
+        self.flushed: set[str] = set()
 
     def _mark(self, partition: int) -> str:
         return f"{self.kpi}|p{partition}"
@@ -105,32 +120,54 @@ class TumblingMeans:
         epoch = env.ts.timestamp()
         start, end = window_bounds(epoch, self.size)
         out: list[dict[str, Any]] = []
-        for metric in self.metrics_of.get(env.feed, ()):
-            if metric not in env.values:
-                continue
-            if end <= newest - self.lateness:
-                self.too_late += 1
-                continue
-            key = f"{self.kpi}|{env.source}|{metric}|{int(start)}"
-            stored = self.windows.get(key)
-            state = (
-                WindowState(**stored)
-                if stored
-                else WindowState(env.feed, env.source, metric, start, end, partition, env.unit_code)
-            )
-            if env.id in state.ids:
-                self.duplicates += 1
-                continue
-            state.add(env.values[metric], env.id)
-            if state.emitted:
-                state.revision += 1
-                out.append(state.record(self.kpi))
-            self.windows[key] = asdict(state)
+        metrics = [metric for metric in self.metrics_of.get(env.feed, ()) if metric in env.values]
+        record_key = f"{self.kpi}|{env.id}|{int(start)}"
+        if metrics and end <= newest - self.lateness:
+            self.too_late += len(metrics)
+        elif metrics and record_key in self.seen:
+            self.duplicates += 1
+        elif metrics:
+            self.seen[record_key] = [end, partition]
+            for metric in metrics:
+                out.extend(self._aggregate(env, metric, start, end, partition))
         if epoch > newest:
             self.watermarks[self._mark(partition)] = epoch
             if math.isinf(newest) or window_bounds(newest, self.size)[0] < start:
                 out.extend(self._advance(partition, epoch))
         return out
+
+    def _aggregate(self, env: Envelope, metric: str, start: float, end: float, partition: int) -> list[dict[str, Any]]:
+        key = f"{self.kpi}|{env.source}|{metric}|{int(start)}"
+        stored = self.windows.get(key)
+        state = (
+            self._state(key, stored)
+            if stored
+            else WindowState(env.feed, env.source, metric, start, end, partition, env.unit_code)
+        )
+        state.add(env.values[metric])
+        out = []
+        if state.emitted:
+            state.revision += 1
+            out.append(state.record(self.kpi))
+        self.windows[key] = asdict(state)
+        self.flushed.discard(key)
+        return out
+
+    def flush(self) -> list[dict[str, Any]]:
+        """Emit the windows the newest event time of their partition has passed but that are not emitted yet."""
+        out: list[dict[str, Any]] = []
+        for key, stored in list(self.windows.items()):
+            if stored["emitted"] or key in self.flushed or not key.startswith(self.kpi + "|"):
+                continue
+            if stored["end"] <= self.newest(stored["partition"]):
+                self.flushed.add(key)
+                out.append(self._state(key, stored).record(self.kpi))
+        return out
+
+    def _state(self, key: str, stored: dict[str, Any]) -> WindowState:
+        state = WindowState(**{name: value for name, value in stored.items() if name in STATE_FIELDS})
+        state.emitted = state.emitted or key in self.flushed
+        return state
 
     def _advance(self, partition: int, newest: float) -> list[dict[str, Any]]:
         """Emit windows the newest event time has passed; forget those past the lateness."""
@@ -138,13 +175,19 @@ class TumblingMeans:
         for key, stored in list(self.windows.items()):
             if stored["partition"] != partition or stored["end"] > newest or not key.startswith(self.kpi + "|"):
                 continue
-            state = WindowState(**stored)
+            state = self._state(key, stored)
             if state.end <= newest - self.lateness:
                 if not state.emitted:
                     out.append(state.record(self.kpi))
                 del self.windows[key]
+                self.flushed.discard(key)
             elif not state.emitted:
                 state.emitted = True
                 out.append(state.record(self.kpi))
                 self.windows[key] = asdict(state)
+        horizon = newest - self.lateness
+        prefix = self.kpi + "|"
+        for key, (end, part) in list(self.seen.items()):
+            if part == partition and end <= horizon and key.startswith(prefix):
+                del self.seen[key]
         return out

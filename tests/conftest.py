@@ -15,6 +15,7 @@ TEST_ENV = {
     "IOC_DASHBOARD_PORT": "8188",
     "IOC_APP_ID": "ioc-worker-test",
     "IOC_SINK_FLUSH_SECONDS": "0.2",
+    "IOC_WORKER_STALL_SECONDS": "30",
     "IOC_LOG_LEVEL": "info",
 }
 for _name, _value in TEST_ENV.items():

@@ -78,11 +78,23 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
     return proc.returncode
 
 
+def log_tail(log: Path, lines: int = 80) -> str:
+    """The end of a process log, for a failure report: on CI it is the only view into the worker."""
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as exc:
+        return f"(no log: {exc})"
+
+
 @contextmanager
 def process(args: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A running `ioc <args>`; when the body fails, the end of its log goes to stderr for the report."""
     proc = spawn(args, log)
     try:
         yield proc
+    except BaseException:
+        print(f"--- last lines of {log} ---\n{log_tail(log)}", file=sys.stderr)
+        raise
     finally:
         stop(proc)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ import pytest
 from kafka import KafkaProducer
 
 from ioc.settings import Settings
-from tests.infra import http_ok, query, spawn, stop, wait_for
+from tests.conftest import FIGURES
+from tests.infra import http_ok, log_tail, query, spawn, stop, wait_for
 
 
 @dataclass
@@ -25,9 +27,21 @@ class Pipeline:
     worker: subprocess.Popen[bytes] | None = None
     dashboard: subprocess.Popen[bytes] | None = None
     producer: KafkaProducer = field(init=False)
+    unexpected_exits: list[int] = field(default_factory=list)
+    _killing: bool = False
+    _closing: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self.producer = KafkaProducer(bootstrap_servers=self.settings.bootstrap_servers, acks="all", linger_ms=5)
+        threading.Thread(target=self._supervise, daemon=True).start()
+
+    def _supervise(self) -> None:
+        """Restart a worker that exits on its own (its watchdog's exit, say), as `ioc run` does."""
+        while not self._closing.wait(1.0):
+            worker = self.worker
+            if worker is not None and not self._killing and worker.poll() is not None:
+                self.unexpected_exits.append(worker.returncode)
+                self.start_worker()
 
     @property
     def url(self) -> str:
@@ -35,10 +49,12 @@ class Pipeline:
 
     def start_worker(self) -> None:
         self.worker = spawn(["worker"], self.logs / "worker.log")
+        self._killing = False
 
     def kill_worker(self) -> None:
         """SIGKILL: no shutdown hook runs, nothing is committed after this instant."""
         assert self.worker is not None
+        self._killing = True
         self.worker.send_signal(signal.SIGKILL)
         self.worker.wait()
 
@@ -73,7 +89,25 @@ def pipeline(settings: Settings) -> Iterator[Pipeline]:
         p.wait_until_processing()
         yield p
     finally:
+        p._closing.set()
+        p._killing = True
+        if p.unexpected_exits:
+            FIGURES.append(
+                f"the worker exited on its own {len(p.unexpected_exits)} time(s) (exit codes "
+                f"{p.unexpected_exits}; 70 = its watchdog found it stalled) and was restarted"
+            )
         p.producer.close()
         for proc in (p.worker, p.dashboard):
             if proc is not None:
                 stop(proc)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed pipeline test shows the end of the worker's and the dashboard's logs (CI keeps no files)."""
+    report = yield
+    pipeline = getattr(item, "funcargs", {}).get("pipeline")
+    if report.failed and isinstance(pipeline, Pipeline):
+        for name in ("worker.log", "dashboard.log"):
+            report.sections.append((f"last lines of {name}", log_tail(pipeline.logs / name)))
+    return report

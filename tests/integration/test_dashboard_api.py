@@ -97,7 +97,7 @@ def test_bad_parameters_are_422_with_a_message(client: TestClient, params: dict[
 def test_health_reports_each_dependency(client: TestClient) -> None:
     body = client.get("/api/health").json()
     assert body["kafka"]["ok"] and body["database"]["ok"]
-    assert "lag" in body["worker"]
+    assert "lag" in body["worker"] and "lag" in body["sinks"]
 
 
 def test_page_is_served_in_vietnamese(client: TestClient) -> None:

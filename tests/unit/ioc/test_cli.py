@@ -15,6 +15,10 @@ COMMANDS = [
     ["infra", "up"],
     ["infra", "down"],
     ["infra", "status"],
+    ["keys"],
+    ["keys", "add"],
+    ["keys", "list"],
+    ["keys", "revoke"],
 ]
 
 
@@ -40,3 +44,9 @@ def test_a_bad_option_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(cli, ["simulate", "--interval", "0"])
     assert result.exit_code == 2
     assert "interval" in result.output
+
+
+def test_a_key_for_an_unknown_feed_is_refused_naming_the_known_ones() -> None:
+    result = runner.invoke(cli, ["keys", "add", "Someone", "--feed", "noise"])
+    assert result.exit_code == 2
+    assert "noise" in result.output and "air_quality" in result.output

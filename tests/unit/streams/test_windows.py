@@ -14,7 +14,7 @@ def env(seconds: float, pm25: float, source: str = "S1", record_id: str | None =
 
 
 def engine(lateness: int = 120) -> TumblingMeans:
-    return TumblingMeans({}, {}, size=60, lateness=lateness, metrics_of={"air_quality": ("pm25", "pm10")})
+    return TumblingMeans({}, {}, {}, size=60, lateness=lateness, metrics_of={"air_quality": ("pm25", "pm10")})
 
 
 def feed(means: TumblingMeans, records: list[tuple[float, float]], partition: int = 0) -> list[dict[str, Any]]:
@@ -48,6 +48,50 @@ def test_late_record_within_lateness_re_emits_with_next_revision() -> None:
     ]
 
 
+def test_window_opened_behind_the_watermark_is_emitted_by_flush_once() -> None:
+    means = engine(lateness=3600)
+    means.add(env(600, 1, "NEW"), 0)  # newer data on the partition first: nothing more may ever come
+    assert means.add(env(10, 10, "OLD"), 0) == []
+    assert means.add(env(20, 30, "OLD"), 0) == []
+    [record] = means.flush()
+    assert (record["source"], record["value"], record["count"], record["revision"]) == ("OLD", 20.0, 2, 0)
+    assert means.flush() == []  # once
+    assert means.add(env(601, 1, "NEW"), 0) == []  # moving the watermark does not emit it again
+    [late] = means.add(env(30, 50, "OLD"), 0)  # a later record re-emits it, as for any emitted window
+    assert (late["value"], late["count"], late["revision"]) == (30.0, 3, 1)
+
+
+class ReadOnlyDuringFlush(dict[str, Any]):
+    """A Faust table refuses writes outside stream iteration, where the flush timer runs."""
+
+    frozen = False
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        assert not self.frozen, "flush wrote to the table"
+        super().__setitem__(key, value)
+
+
+def test_flush_does_not_write_the_table_and_the_next_record_records_the_emission() -> None:
+    windows = ReadOnlyDuringFlush()
+    means = TumblingMeans(windows, {}, {}, size=60, lateness=3600, metrics_of={"air_quality": ("pm25",)})
+    means.add(env(600, 1, "NEW"), 0)
+    means.add(env(10, 10, "OLD"), 0)
+    windows.frozen = True
+    assert len(means.flush()) == 1
+    windows.frozen = False
+    means.add(env(1000, 1, "NEW"), 0)  # moves the clock past another window boundary: no second emission
+    [late] = means.add(env(20, 30, "OLD"), 0)
+    assert late["revision"] == 1
+    assert all(state["emitted"] for key, state in windows.items() if "|OLD|" in key)
+    assert means.flush() == []
+
+
+def test_flush_leaves_windows_the_clock_has_not_passed() -> None:
+    means = engine()
+    means.add(env(10, 10), 0)
+    assert means.flush() == []
+
+
 def test_record_beyond_lateness_is_counted_not_aggregated() -> None:
     means = engine(lateness=60)
     out = feed(means, [(10, 10), (200, 50), (20, 999)])
@@ -78,6 +122,7 @@ def test_state_is_forgotten_after_the_lateness() -> None:
     feed(means, [(10, 1), (70, 1), (130, 1), (190, 1)])
     starts = sorted(state["start"] for state in means.windows.values())
     assert starts == [T0.timestamp() + 120, T0.timestamp() + 180]
+    assert sorted(end for end, _ in means.seen.values()) == [T0.timestamp() + 180, T0.timestamp() + 240]
 
 
 def test_same_final_windows_whatever_the_order_within_lateness() -> None:
