@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -29,6 +30,15 @@ def message_key(channel: str, data: dict[str, Any]) -> str:
     return str(data["source"])
 
 
+def supersedes(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
+    """Whether a KPI message replaces the one kept for its key: a later window, or a higher revision of the
+    same one. A late revision of an older window, or revisions arriving out of order, never replace it."""
+    if old is None:
+        return True
+    new_start, old_start = datetime.fromisoformat(new["window_start"]), datetime.fromisoformat(old["window_start"])
+    return new_start > old_start or (new_start == old_start and new.get("revision", 0) >= old.get("revision", 0))
+
+
 class Hub:
     def __init__(self, bootstrap: list[str]) -> None:
         self.bootstrap = bootstrap
@@ -44,6 +54,8 @@ class Hub:
 
     def publish(self, channel: str, data: dict[str, Any]) -> None:
         key = message_key(channel, data)
+        if channel == "kpi" and not supersedes(data, self.latest[channel].get(key)):
+            return
         self.latest[channel][key] = data
         for box, channels in self.clients.items():
             if channel in channels:

@@ -6,10 +6,11 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, TypeVar
 
 import typer
+from kafka.errors import KafkaError
 from pydantic import ValidationError
 
 from ioc.settings import Settings, get_settings
@@ -29,6 +30,10 @@ keys_cli = typer.Typer(
     help="Integrators' API keys for the HTTP ingest adapter (POST /ingest/{feed}).", no_args_is_help=True
 )
 cli.add_typer(keys_cli, name="keys")
+deadletter_cli = typer.Typer(
+    help="Rejected records: why, the original bytes, and replay after a fix.", no_args_is_help=True
+)
+cli.add_typer(deadletter_cli, name="deadletter")
 log = logging.getLogger("ioc")
 T = TypeVar("T")
 
@@ -302,6 +307,79 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id `ioc keys
     if not _on_database(lambda dsn: apikeys.revoke(dsn, key_id)):
         raise _fail(LookupError(f"no active key {key_id!r}"))
     typer.echo(f"revoked {key_id}")
+
+
+FeedOption = Annotated[str | None, typer.Option(help="Only this feed, e.g. air_quality.")]
+SourceOption = Annotated[str | None, typer.Option(help="Only this source id.")]
+SinceOption = Annotated[str | None, typer.Option(help="Only those received since this time (ISO 8601 with offset).")]
+
+
+def _since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{text!r} is not a time like 2026-11-24T08:00:00+07:00", param_hint="--since"
+        ) from exc
+    if value.tzinfo is None:
+        raise typer.BadParameter("needs a UTC offset, e.g. +07:00", param_hint="--since")
+    return value
+
+
+@deadletter_cli.command("list")
+def deadletter_list(
+    feed: FeedOption = None,
+    source: SourceOption = None,
+    since: SinceOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many, newest first.")] = 50,
+) -> None:
+    """Print the newest dead letters: time (Asia/Ho_Chi_Minh), id, feed, source, reason."""
+    from ioc import deadletter_store
+
+    after = _since(since)
+    for letter in _on_database(lambda dsn: deadletter_store.find(dsn, feed, source, after, limit)):
+        typer.echo(letter.line())
+
+
+@deadletter_cli.command("show")
+def deadletter_show(dl_id: Annotated[str, typer.Argument(help="The id `ioc deadletter list` shows.")]) -> None:
+    """Print one dead letter in full, with its original bytes."""
+    from ioc import deadletter_store
+
+    letter = _on_database(lambda dsn: deadletter_store.get(dsn, dl_id))
+    if letter is None:
+        raise _fail(LookupError(f"no dead letter {dl_id!r}"))
+    typer.echo(letter.line())
+    typer.echo(f"field: {letter.field}\nrule: {letter.rule}\ntopic: {letter.topic}\noriginal: {letter.raw_text()}")
+
+
+@deadletter_cli.command("replay")
+def deadletter_replay(
+    feed: FeedOption = None,
+    source: SourceOption = None,
+    since: SinceOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=100000, help="At most this many.")] = 1000,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be replayed.")] = False,
+) -> None:
+    """Send dead letters not yet replayed back to their ingest topic, to be validated again (after a fix
+    of the feed's declaration, say); each becomes an observation or a new dead letter."""
+    from ioc import deadletter_store
+
+    after = _since(since)
+    s = settings()
+    letters = _on_database(lambda dsn: deadletter_store.find(dsn, feed, source, after, limit, not_replayed=True))
+    for letter in letters:
+        typer.echo(letter.line())
+    if dry_run:
+        typer.echo(f"{len(letters)} dead letters would be replayed", err=True)
+        return
+    try:
+        count = _on_database(lambda dsn: deadletter_store.replay(dsn, s.bootstrap_servers, letters))
+    except KafkaError as exc:
+        raise _fail(RuntimeError(f"Kafka: {exc}")) from exc
+    typer.echo(f"replayed {count} dead letters", err=True)
 
 
 def main() -> None:

@@ -1,9 +1,10 @@
 """Hourly VN_AQI per station from its hourly means (pure logic, no I/O).
 
 The AQI agent feeds every hourly-mean KPI record to ``HourlyAqi.add``; the state (a station's hourly
-means of the last 24 hours and the revision of each AQI hour) lives in a mapping the caller gives: a
-Faust table in the worker. When an hourly mean arrives or is revised, the AQI of that hour and of the
-11 following hours (whose NowCast reads it) is computed again and re-emitted with revision + 1.
+means of the last 24 hours with their revisions, and the revision of each AQI hour) lives in a mapping
+the caller gives: a Faust table in the worker. When an hourly mean arrives or is revised, the AQI of that
+hour and of the 11 following hours (whose NowCast reads it) is computed again and re-emitted with
+revision + 1.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ class HourlyAqi:
         source = record["source"]
         state = self.stations.get(source) or {"hours": {}, "revisions": {}, "unit_code": None}
         hour = _epoch(record["window_start"])
+        # An older revision of a mean can arrive after a newer one (two senders in the KPI agent): keep the newest.
+        known = state.setdefault("mean_revisions", {}).setdefault(record["metric"], {})
+        revision = int(record.get("revision", 0))
+        if revision < known.get(str(hour), -1):
+            return []
+        known[str(hour)] = revision
         state["hours"].setdefault(record["metric"], {})[str(hour)] = record["value"]
         state["unit_code"] = record.get("unit_code") or state["unit_code"]
         newest = max(int(h) for series in state["hours"].values() for h in series)
@@ -57,7 +64,7 @@ class HourlyAqi:
 
     @staticmethod
     def _forget_before(state: dict[str, Any], oldest: int) -> None:
-        for series in state["hours"].values():
+        for series in [*state["hours"].values(), *state.get("mean_revisions", {}).values()]:
             for h in [h for h in series if int(h) < oldest]:
                 del series[h]
         for h in [h for h in state["revisions"] if int(h) < oldest]:

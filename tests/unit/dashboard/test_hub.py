@@ -1,8 +1,10 @@
 from dashboard.hub import Hub
 
 
-def kpi(source: str, value: float) -> dict[str, object]:
-    return {"kpi": "mean_60s", "source": source, "metric": "pm25", "value": value}
+def kpi(source: str, value: float, minute: int = 0, revision: int = 0) -> dict[str, object]:
+    start = f"2026-11-24T01:{minute:02d}:00+00:00"
+    return {"kpi": "mean_60s", "source": source, "metric": "pm25", "value": value, "window_start": start,
+            "revision": revision}  # fmt: skip
 
 
 async def test_clients_get_only_their_channels_and_snapshot_holds_the_newest() -> None:
@@ -17,3 +19,15 @@ async def test_clients_get_only_their_channels_and_snapshot_holds_the_newest() -
     assert hub.snapshot(frozenset({"kpi", "obs"})) == {"type": "snapshot", "kpi": [kpi("S1", 2.0)], "obs": []}
     hub.unsubscribe(kpi_box)
     assert list(hub.clients) == [obs_box]
+
+
+async def test_an_older_window_or_revision_never_replaces_the_kept_one() -> None:
+    hub = Hub(["127.0.0.1:1"])
+    box = hub.subscribe(frozenset({"kpi"}))
+    hub.publish("kpi", kpi("S1", 5.0, minute=2, revision=1))
+    hub.publish("kpi", kpi("S1", 4.0, minute=2, revision=0))  # an older revision, arriving late
+    hub.publish("kpi", kpi("S1", 9.0, minute=1, revision=3))  # a late revision of the previous minute
+    assert hub.snapshot(frozenset({"kpi"}))["kpi"] == [kpi("S1", 5.0, minute=2, revision=1)]
+    assert len(box) == 1
+    hub.publish("kpi", kpi("S1", 6.0, minute=3))
+    assert hub.snapshot(frozenset({"kpi"}))["kpi"][0]["value"] == 6.0

@@ -19,6 +19,10 @@ COMMANDS = [
     ["keys", "add"],
     ["keys", "list"],
     ["keys", "revoke"],
+    ["deadletter"],
+    ["deadletter", "list"],
+    ["deadletter", "show"],
+    ["deadletter", "replay"],
 ]
 
 
@@ -50,3 +54,8 @@ def test_a_key_for_an_unknown_feed_is_refused_naming_the_known_ones() -> None:
     result = runner.invoke(cli, ["keys", "add", "Someone", "--feed", "noise"])
     assert result.exit_code == 2
     assert "noise" in result.output and "air_quality" in result.output
+
+
+def test_deadletter_since_needs_an_offset() -> None:
+    result = runner.invoke(cli, ["deadletter", "list", "--since", "2026-11-24T08:00:00"])
+    assert result.exit_code == 2 and "--since" in result.output

@@ -54,3 +54,12 @@ def test_state_keeps_one_day() -> None:
     for hour in range(30):
         aqi.add(mean("pm25", hour, 20))
     assert min(int(h) for h in stations["S1"]["hours"]["pm25"]) == int((H0 + timedelta(hours=5)).timestamp())
+
+
+def test_an_older_revision_of_a_mean_arriving_late_is_ignored() -> None:
+    aqi = engine()
+    aqi.add(mean("pm25", 0, 20))
+    [newer] = aqi.add({**mean("pm25", 1, 80), "revision": 2})
+    assert aqi.add({**mean("pm25", 1, 40), "revision": 1}) == []
+    [again] = aqi.add(mean("pm25", 2, 80))
+    assert again["value"] == compute({"pm25": [80, 80, 20]}).aqi and newer["revision"] == 0

@@ -1,0 +1,91 @@
+"""Dead letters for people: list, show and replay them (`ioc deadletter ...`).
+
+Replay sends a dead letter's original bytes back to the ingest topic it came from, so that after a feed
+declaration is fixed the record goes through validation again: it becomes an observation, or a new dead
+letter with the reason. The replayed row is marked, so a replay is not repeated by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+from kafka import KafkaProducer
+from psycopg.rows import class_row
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+COLUMNS = "dl_id, received_at, topic, feed, source, field, rule, reason, raw, replayed_at"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    dl_id: str
+    received_at: datetime
+    topic: str
+    feed: str | None
+    source: str | None
+    field: str
+    rule: str
+    reason: str
+    raw: bytes
+    replayed_at: datetime | None
+
+    def line(self) -> str:
+        """One line for a terminal: time in Vietnam, id, feed, source, reason, replay mark."""
+        when = self.received_at.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S")
+        mark = f"\treplayed {self.replayed_at.astimezone(VIETNAM):%Y-%m-%d %H:%M}" if self.replayed_at else ""
+        return f"{when}\t{self.dl_id}\t{self.feed or '-'}\t{self.source or '-'}\t{self.reason}{mark}"
+
+    def raw_text(self) -> str:
+        try:
+            return self.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"(not UTF-8, {len(self.raw)} bytes) {self.raw.hex()}"
+
+
+def _select(where: str) -> str:
+    return f"SELECT {COLUMNS} FROM dead_letter WHERE {where} ORDER BY received_at DESC, dl_id LIMIT %(limit)s"
+
+
+def find(
+    dsn: str,
+    feed: str | None = None,
+    source: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+    not_replayed: bool = False,
+) -> list[DeadLetter]:
+    """The newest dead letters, optionally of one feed or source, since a time, not yet replayed."""
+    where = ["(%(feed)s::text IS NULL OR feed = %(feed)s)", "(%(source)s::text IS NULL OR source = %(source)s)",
+             "(%(since)s::timestamptz IS NULL OR received_at >= %(since)s)"]  # fmt: skip
+    if not_replayed:
+        where.append("replayed_at IS NULL")
+    params = {"feed": feed, "source": source, "since": since, "limit": limit}
+    with psycopg.connect(dsn) as conn, conn.cursor(row_factory=class_row(DeadLetter)) as cur:
+        return cur.execute(_select(" AND ".join(where)), params).fetchall()
+
+
+def get(dsn: str, dl_id: str) -> DeadLetter | None:
+    with psycopg.connect(dsn) as conn, conn.cursor(row_factory=class_row(DeadLetter)) as cur:
+        return cur.execute(_select("dl_id = %(dl_id)s"), {"dl_id": dl_id, "limit": 1}).fetchone()
+
+
+def replay(dsn: str, bootstrap: list[str], letters: list[DeadLetter]) -> int:
+    """Send each letter's original bytes to its ingest topic (acks=all), then mark them replayed."""
+    if not letters:
+        return 0
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", retries=10)
+    try:
+        for letter in letters:
+            key = (letter.source or letter.feed or "").encode()
+            producer.send(letter.topic, key=key, value=letter.raw)
+        producer.flush()
+    finally:
+        producer.close()
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "UPDATE dead_letter SET replayed_at = now() WHERE dl_id = ANY(%s)", ([letter.dl_id for letter in letters],)
+        )
+    return len(letters)
