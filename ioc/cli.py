@@ -46,6 +46,13 @@ def settings() -> Settings:
             name = "IOC_" + "_".join(str(part) for part in error["loc"]).upper()
             typer.echo(f"error: {name}: {error['msg']}", err=True)
         raise typer.Exit(2) from exc
+    from ioc.feeds import FeedDeclarationError, registry
+
+    try:
+        registry()
+    except FeedDeclarationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     logging.basicConfig(level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("kafka", "aiokafka"):  # client chatter: connection lifecycles at INFO
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))

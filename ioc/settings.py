@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         description="A worker whose group has not moved for this long while records wait exits "
         "(to be restarted by its supervisor); 0 disables the watchdog.",
     )
+    feeds_dir: Path | None = Field(
+        None, description="A folder of extra feed declarations (*.yaml), read besides the shipped ones."
+    )
     ingest_max_bytes: int = Field(5_000_000, ge=1024, description="Largest HTTP ingest body (bytes); larger is 413.")
     ingest_max_records: int = Field(10_000, ge=1, description="Most records per HTTP ingest request; more is 413.")
     simulate: bool = Field(True, description="Whether `ioc run` starts the simulators.")

@@ -1,4 +1,5 @@
-"""Feed registry: a feed kind is one YAML declaration in this folder, discovered at import.
+"""Feed registry: a feed kind is one YAML declaration, in this folder (shipped) or in the folder
+IOC_FEEDS_DIR names (an integrator's own), discovered when a process starts.
 
 Adding a feed is adding a file; agents and validation read the declaration and never name a feed.
 """
@@ -66,15 +67,25 @@ def parse_declaration(data: object, origin: str) -> FeedKind:
     return kind
 
 
-def load_feeds(folder: Path = DECLARATIONS) -> dict[str, FeedKind]:
+def load_feeds(*folders: Path) -> dict[str, FeedKind]:
+    """The declarations of ``folders`` (*.yaml), in order; a feed name declared twice is an error."""
     feeds: dict[str, FeedKind] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        kind = parse_declaration(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
-        feeds[kind.name] = kind
+    origin: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise FeedDeclarationError(f"{folder}: no such folder of feed declarations (IOC_FEEDS_DIR)")
+        for path in sorted(folder.glob("*.yaml")):
+            kind = parse_declaration(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+            if kind.name in feeds:
+                raise FeedDeclarationError(f"{path}: feed {kind.name!r} is already declared in {origin[kind.name]}")
+            feeds[kind.name], origin[kind.name] = kind, path
     return feeds
 
 
 @lru_cache
 def registry() -> dict[str, FeedKind]:
-    """The shipped feed kinds, by name."""
-    return load_feeds()
+    """The shipped feed kinds and those of the folder IOC_FEEDS_DIR names, by name."""
+    from ioc.settings import get_settings
+
+    extra = get_settings().feeds_dir
+    return load_feeds(DECLARATIONS, *([extra] if extra is not None else []))

@@ -80,6 +80,11 @@ class Pipeline:
 
 @pytest.fixture(scope="module")
 def pipeline(settings: Settings) -> Iterator[Pipeline]:
+    yield from running_pipeline(settings)
+
+
+def running_pipeline(settings: Settings) -> Iterator[Pipeline]:
+    """Worker and dashboard started with the current environment, stopped when the generator ends."""
     logs = settings.home / "logs" / "e2e"
     p = Pipeline(settings, logs)
     p.start_worker()

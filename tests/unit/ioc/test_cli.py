@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -59,3 +61,20 @@ def test_a_key_for_an_unknown_feed_is_refused_naming_the_known_ones() -> None:
 def test_deadletter_since_needs_an_offset() -> None:
     result = runner.invoke(cli, ["deadletter", "list", "--since", "2026-11-24T08:00:00"])
     assert result.exit_code == 2 and "--since" in result.output
+
+
+def test_a_broken_feeds_folder_is_named_and_exits_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from ioc.feeds import registry
+
+    (tmp_path / "bad.yaml").write_text("name: bad\n")
+    monkeypatch.setenv("IOC_FEEDS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    registry.cache_clear()
+    try:
+        result = runner.invoke(cli, ["infra", "status"])
+    finally:
+        monkeypatch.delenv("IOC_FEEDS_DIR")
+        get_settings.cache_clear()
+        registry.cache_clear()
+    assert result.exit_code == 2
+    assert "bad.yaml: missing or invalid field" in result.output

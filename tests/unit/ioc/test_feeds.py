@@ -36,3 +36,19 @@ def test_bad_declarations_name_the_file_and_field(data: object, message: str) ->
     with pytest.raises(FeedDeclarationError, match=message) as info:
         parse_declaration(data, "x.yaml")
     assert str(info.value).startswith("x.yaml: ")
+
+
+def test_an_extra_folder_adds_kinds_but_cannot_redeclare_one(tmp_path: Path) -> None:
+    from ioc.feeds import DECLARATIONS
+
+    (tmp_path / "noise.yaml").write_text(
+        "name: noise\nentity: sensor\ninterval_seconds: 30\nmetrics:\n  db: {unit: dB, min: 0, max: 200}\n"
+    )
+    assert set(load_feeds(DECLARATIONS, tmp_path)) == {"air_quality", "noise"}
+    (tmp_path / "zz.yaml").write_text(
+        "name: air_quality\nentity: s\ninterval_seconds: 1\nmetrics:\n  a: {unit: u, min: 0, max: 1}\n"
+    )
+    with pytest.raises(FeedDeclarationError, match="zz.yaml: feed 'air_quality' is already declared in"):
+        load_feeds(DECLARATIONS, tmp_path)
+    with pytest.raises(FeedDeclarationError, match="no such folder"):
+        load_feeds(tmp_path / "missing")
