@@ -17,6 +17,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from dashboard.alerts_api import OPEN_ALERTS, alerts_router
+from dashboard.auth import Authenticator
 from dashboard.hub import Hub
 from dashboard.ingest import Forwarder, ingest_router
 from dashboard.queries import KPI_HISTORY, LATEST_KPI, MAX_BUCKETS, parse_bucket
@@ -48,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
         await pool.open(wait=False)
         try:
             hub.seed("kpi", await fetch(LATEST_KPI, {"source": None, "metric": None}))
+            hub.seed("alerts", await fetch(OPEN_ALERTS, {}))
         except (psycopg.Error, TimeoutError) as exc:
             log.warning("dashboard: no KPI snapshot from the database yet (%s)", exc)
         hub.start()
@@ -63,7 +66,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.hub = hub
-    app.include_router(ingest_router(settings, pool, forwarder))
+    auth = Authenticator(pool)
+    app.include_router(ingest_router(settings, auth, forwarder))
+    app.include_router(alerts_router(fetch, auth, forwarder))
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
@@ -84,7 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
         except (psycopg.Error, TimeoutError) as exc:
             checks["database"] = {"ok": False, "error": str(exc) or type(exc).__name__}
         groups = topics.worker_groups(settings.app_id, list(registry()))
-        for check, (group, watched) in zip(("worker", "sinks"), groups.items(), strict=True):
+        for check, (group, watched) in zip(("worker", "sinks", "notifier"), groups.items(), strict=True):
             if not checks["kafka"]["ok"]:
                 checks[check] = {"ok": False, "error": "Kafka unreachable"}
                 continue
@@ -131,12 +136,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.websocket("/ws")
     async def live(websocket: WebSocket, channels: str = "kpi,obs") -> None:
-        """Snapshot on connect, then one message per update: {"type": "kpi"|"obs", "data": {...}}."""
+        """Snapshot on connect, then one message per update: {"type": "kpi"|"obs"|"alerts", "data": {...}}.
+        The alerts channel carries every transition; its snapshot holds the open alerts."""
         wanted = frozenset(c.strip() for c in channels.split(",") if c.strip())
         await websocket.accept()
         unknown = wanted - set(hub.latest)
         if unknown or not wanted:
-            await websocket.close(code=1008, reason=f"unknown channels {sorted(unknown)}; use kpi, obs")
+            await websocket.close(code=1008, reason=f"unknown channels {sorted(unknown)}; use {', '.join(hub.latest)}")
             return
         box = hub.subscribe(wanted)
         try:

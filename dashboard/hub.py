@@ -20,13 +20,16 @@ from ioc import topics
 
 log = logging.getLogger(__name__)
 
-CHANNELS = {topics.KPI: "kpi", topics.OBS: "obs"}
+CHANNELS = {topics.KPI: "kpi", topics.OBS: "obs", topics.ALERTS: "alerts"}
 
 
 def message_key(channel: str, data: dict[str, Any]) -> str:
-    """What a newer message replaces: a KPI per (kpi, source, metric), an observation per source."""
+    """What a newer message replaces: a KPI per (kpi, source, metric), an alert per fingerprint, an
+    observation per source."""
     if channel == "kpi":
         return f"{data['kpi']}|{data['source']}|{data['metric']}"
+    if channel == "alerts":
+        return str(data["fingerprint"])
     return str(data["source"])
 
 
@@ -54,12 +57,19 @@ class Hub:
 
     def publish(self, channel: str, data: dict[str, Any]) -> None:
         key = message_key(channel, data)
-        if channel == "kpi" and not supersedes(data, self.latest[channel].get(key)):
+        kept = self.latest[channel].get(key)
+        if channel == "kpi" and not supersedes(data, kept):
             return
-        self.latest[channel][key] = data
+        if channel == "alerts" and kept is not None and int(data["seq"]) <= int(kept["seq"]):
+            return  # a transition sent again, or an older one arriving late
+        if channel == "alerts" and data["state"] == "resolved":
+            self.latest[channel].pop(key, None)  # the snapshot holds open alerts only
+        else:
+            self.latest[channel][key] = data
+        slot = data["id"] if channel == "alerts" else key  # every alert transition is delivered, never coalesced
         for box, channels in self.clients.items():
             if channel in channels:
-                box.put((channel, key), {"type": channel, "data": data})
+                box.put((channel, slot), {"type": channel, "data": data})
 
     def snapshot(self, channels: frozenset[str]) -> dict[str, Any]:
         return {"type": "snapshot", **{c: list(self.latest[c].values()) for c in sorted(channels)}}

@@ -16,8 +16,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
-from psycopg_pool import AsyncConnectionPool
 
+from dashboard.auth import Authenticator
 from ioc import apikeys, topics
 from ioc.feeds import registry
 from ioc.ingest_batch import BodyError, check, report, split
@@ -55,23 +55,15 @@ class Forwarder:
             self._producer = None
 
 
-def ingest_router(settings: Settings, pool: AsyncConnectionPool, forwarder: Forwarder) -> APIRouter:
+def ingest_router(settings: Settings, auth: Authenticator, forwarder: Forwarder) -> APIRouter:
     router = APIRouter(tags=["ingest"])
     max_future = timedelta(seconds=settings.max_future_seconds)
 
     async def authorise(feed: str, authorization: str | None, x_api_key: str | None) -> apikeys.ApiKey:
-        presented = x_api_key or (authorization or "").removeprefix("Bearer ").strip()
-        if not presented:
-            raise HTTPException(401, "an API key is required (header X-API-Key or Authorization: Bearer)",
-                                headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-        async with pool.connection(timeout=5) as conn:
-            key = await apikeys.lookup(conn, presented)
-        if key is None:
-            raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
-        if key.revoked_at is not None:
-            raise HTTPException(401, f"API key {key.key_id} was revoked", headers={"WWW-Authenticate": "Bearer"})
+        key = await auth.authenticate(authorization, x_api_key)
         if not key.allows(feed):
-            raise HTTPException(403, f"API key {key.key_id} may send only to feeds {list(key.feeds or ())}")
+            allowed = f"only to feeds {list(key.feeds or ())}" if key.role in ("integrator", "admin") else "nothing"
+            raise HTTPException(403, f"API key {key.key_id} ({key.role}) may send {allowed}")
         return key
 
     @router.post("/ingest/{feed}", responses={401: {}, 403: {}, 404: {}, 413: {}, 415: {}, 422: {}, 503: {}})

@@ -15,6 +15,7 @@ from datetime import datetime
 import psycopg
 
 PREFIX = "ioc"
+ROLES = ("integrator", "operator", "official", "admin")
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,15 @@ class ApiKey:
     feeds: tuple[str, ...] | None  # None: every feed
     created_at: datetime
     revoked_at: datetime | None
+    role: str = "integrator"
 
     def allows(self, feed: str) -> bool:
-        return self.revoked_at is None and (self.feeds is None or feed in self.feeds)
+        """May send records of ``feed`` (integrators and admins)."""
+        return (
+            self.revoked_at is None
+            and self.role in ("integrator", "admin")
+            and (self.feeds is None or feed in self.feeds)
+        )
 
 
 def digest(secret: str) -> bytes:
@@ -53,21 +60,25 @@ def matches(secret: str, stored: bytes) -> bool:
 
 
 def _row(row: tuple[object, ...]) -> ApiKey:
-    key_id, name, feeds, created_at, revoked_at = row
-    return ApiKey(str(key_id), str(name), tuple(feeds) if feeds is not None else None, created_at, revoked_at)  # type: ignore[arg-type]
+    key_id, name, feeds, created_at, revoked_at, role = row
+    feeds = tuple(feeds) if feeds is not None else None  # type: ignore[arg-type]
+    return ApiKey(str(key_id), str(name), feeds, created_at, revoked_at, str(role))  # type: ignore[arg-type]
 
 
-COLUMNS = "key_id, name, feeds, created_at, revoked_at"
+COLUMNS = "key_id, name, feeds, created_at, revoked_at, role"
 
 
-def add(dsn: str, name: str, feeds: list[str] | None) -> tuple[ApiKey, str]:
+def add(dsn: str, name: str, feeds: list[str] | None, role: str = "integrator") -> tuple[ApiKey, str]:
     """Store a new key; returns it and the full key, which is never shown again."""
+    if role not in ROLES:
+        raise ValueError(f"role: {role!r} is not one of {', '.join(ROLES)}")
     key_id, key = new_key()
     secret = key.split("_", 2)[2]
     with psycopg.connect(dsn) as conn:
         row = conn.execute(
-            f"INSERT INTO api_key (key_id, name, secret_sha, feeds) VALUES (%s, %s, %s, %s) RETURNING {COLUMNS}",
-            (key_id, name, digest(secret), feeds or None),
+            "INSERT INTO api_key (key_id, name, secret_sha, feeds, role) VALUES (%s, %s, %s, %s, %s)"
+            f" RETURNING {COLUMNS}",
+            (key_id, name, digest(secret), feeds or None, role),
         ).fetchone()
     assert row is not None
     return _row(row), key
@@ -94,6 +105,6 @@ async def lookup(conn: psycopg.AsyncConnection, key: str) -> ApiKey | None:
     key_id, secret = parts
     cur = await conn.execute(f"SELECT {COLUMNS}, secret_sha FROM api_key WHERE key_id = %s", (key_id,))
     row = await cur.fetchone()
-    if row is None or not matches(secret, bytes(row[5])):
+    if row is None or not matches(secret, bytes(row[6])):
         return None
-    return _row(row[:5])
+    return _row(row[:6])

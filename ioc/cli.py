@@ -156,9 +156,20 @@ def simulate(
         int | None, typer.Option(min=0, max=48, help="Hours of coarser history (every 5 min) sent before that.")
     ] = None,
     duration: Annotated[float | None, typer.Option(min=0, help="Stop after this many seconds.")] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="normal, or flood: the rain began 10 h ago and the rivers pass alarm level III now."),
+    ] = None,
 ) -> None:
-    """Play the air-quality simulator into Kafka (deterministic: same seed and times, same records)."""
-    from simulators.producer import History, run_air_quality
+    """Play the simulators (air quality, gauges) into Kafka (deterministic: same seed and times, same records)."""
+    from datetime import UTC, datetime, timedelta
+
+    from simulators.hydro import SCENARIOS, Scenario
+    from simulators.producer import History, run_simulators
+
+    name = scenario or settings().simulator_scenario
+    if name not in SCENARIOS:
+        raise typer.BadParameter(f"{name!r} is not one of {', '.join(SCENARIOS)}", param_hint="--scenario")
 
     s = settings()
     history = History(
@@ -166,12 +177,13 @@ def simulate(
         hour_interval=s.simulator_history_interval_seconds,
         minutes=s.simulator_backfill_minutes if backfill_minutes is None else backfill_minutes,
     )
-    sent = run_air_quality(
+    sent = run_simulators(
         s.bootstrap_servers,
         s.simulator_seed if seed is None else seed,
         s.simulator_interval_seconds if interval is None else interval,
         history,
         duration,
+        Scenario(name, datetime.now(UTC) - timedelta(hours=10)),
     )
     typer.echo(json.dumps({"sent": sent}))
 
@@ -281,29 +293,36 @@ def keys_add(
     feed: Annotated[
         list[str] | None, typer.Option(help="A feed the key may send to (repeat); default every feed.")
     ] = None,
+    role: Annotated[
+        str, typer.Option(help="integrator (ingest), operator (alerts: read, act), official (read), admin.")
+    ] = "integrator",
 ) -> None:
     """Create a key and print it once (only its SHA-256 is stored)."""
     from ioc import apikeys
     from ioc.feeds import registry
 
+    if role not in apikeys.ROLES:
+        raise typer.BadParameter(f"{role!r} is not one of {', '.join(apikeys.ROLES)}", param_hint="--role")
     unknown = sorted(set(feed or ()) - set(registry()))
     if unknown:
         raise typer.BadParameter(f"unknown feeds {unknown}; known: {sorted(registry())}", param_hint="--feed")
     if not name.strip():
         raise typer.BadParameter("must not be empty", param_hint="NAME")
-    key, secret = _on_database(lambda dsn: apikeys.add(dsn, name.strip(), feed))
-    typer.echo(f"key id {key.key_id} for {key.name!r}, feeds: {', '.join(key.feeds or ('all',))}", err=True)
+    key, secret = _on_database(lambda dsn: apikeys.add(dsn, name.strip(), feed, role))
+    feeds = ", ".join(key.feeds or ("all",))
+    typer.echo(f"key id {key.key_id} for {key.name!r}, role {key.role}, feeds: {feeds}", err=True)
     typer.echo(secret)
 
 
 @keys_cli.command("list")
 def keys_list() -> None:
-    """Print the keys (id, name, feeds, created, revoked), never their secrets."""
+    """Print the keys (id, name, role, feeds, created, revoked), never their secrets."""
     from ioc import apikeys
 
     for key in _on_database(apikeys.list_keys):
         revoked = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
-        typer.echo(f"{key.key_id}\t{key.name}\t{','.join(key.feeds or ('all',))}\t{key.created_at:%Y-%m-%d}\t{revoked}")
+        feeds = ",".join(key.feeds or ("all",))
+        typer.echo(f"{key.key_id}\t{key.name}\t{key.role}\t{feeds}\t{key.created_at:%Y-%m-%d}\t{revoked}")
 
 
 @keys_cli.command("revoke")

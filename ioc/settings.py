@@ -48,7 +48,29 @@ class Settings(BaseSettings):
     )
     ingest_max_bytes: int = Field(5_000_000, ge=1024, description="Largest HTTP ingest body (bytes); larger is 413.")
     ingest_max_records: int = Field(10_000, ge=1, description="Most records per HTTP ingest request; more is 413.")
+    rules_dir: Path | None = Field(
+        None, description="A folder of extra alert rule packs (*.yaml); a pack named like a shipped one replaces it."
+    )
+    receivers_file: Path | None = Field(
+        None, description="Receivers and routing of alert notifications (YAML, see alerts/receivers.example.yaml)."
+    )
+    alert_tick_seconds: float = Field(5.0, gt=0, description="How often silent sources and escalations are checked.")
+    alert_escalate_minutes: float = Field(
+        15.0, gt=0, description="A critical alert nobody acknowledged in this time is escalated."
+    )
+    dashboard_public_url: str | None = Field(
+        None, description="The dashboard's address as officials reach it (links in notifications)."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for alert e-mails; unset: no e-mail is sent.")
+    smtp_port: int = Field(25, description="Port of the SMTP server.")
+    smtp_sender: str = Field("ioc@localhost", description="From address of alert e-mails.")
+    smtp_username: str | None = Field(None, description="SMTP login, if the server needs one.")
+    smtp_password: str | None = Field(None, description="SMTP password (environment only, never in a file).")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    notify_attempts: int = Field(6, ge=1, description="Attempts to deliver one notification before it is failed.")
+    notify_backoff_seconds: float = Field(1.0, gt=0, description="First retry delay; doubles each attempt.")
     simulate: bool = Field(True, description="Whether `ioc run` starts the simulators.")
+    simulator_scenario: str = Field("normal", description="Scenario of the simulators: normal or flood.")
     simulator_seed: int = Field(42, description="Seed of the deterministic simulators.")
     simulator_interval_seconds: float = Field(5.0, gt=0, description="Seconds between a station's readings.")
     simulator_backfill_minutes: int = Field(

@@ -3,6 +3,8 @@
 OBS = "ioc.obs"
 KPI = "ioc.kpi"
 DEADLETTER = "ioc.deadletter"
+ALERTS = "ioc.alerts"  # every alert transition, keyed by fingerprint
+ALERT_COMMANDS = "ioc.alert-commands"  # operators' actions and the clock's ticks, keyed by the alert's source
 INGEST_PREFIX = "ioc.ingest."
 
 
@@ -12,21 +14,25 @@ def ingest_topic(feed: str) -> str:
 
 
 def all_topics(feeds: list[str]) -> list[str]:
-    return [*(ingest_topic(feed) for feed in feeds), OBS, KPI, DEADLETTER]
+    return [*(ingest_topic(feed) for feed in feeds), OBS, KPI, DEADLETTER, ALERTS, ALERT_COMMANDS]
 
 
-# What each consumer group of the worker reads: the Faust agents (group = app id) and the sinks.
-SINK_INPUTS = (OBS, KPI, DEADLETTER)
+# What each consumer group of the worker reads: the Faust agents (group = app id), the sinks, the notifier.
+SINK_INPUTS = (OBS, KPI, DEADLETTER, ALERTS)
 
 
 def agent_inputs(feeds: list[str]) -> list[str]:
-    return [*(ingest_topic(feed) for feed in feeds), OBS, KPI]
+    return [*(ingest_topic(feed) for feed in feeds), OBS, KPI, ALERT_COMMANDS]
 
 
 def sink_group(app_id: str) -> str:
     return f"{app_id}-sink"
 
 
+def notify_group(app_id: str) -> str:
+    return f"{app_id}-notify"
+
+
 def worker_groups(app_id: str, feeds: list[str]) -> dict[str, list[str]]:
     """The worker's consumer groups and the topics each reads."""
-    return {app_id: agent_inputs(feeds), sink_group(app_id): list(SINK_INPUTS)}
+    return {app_id: agent_inputs(feeds), sink_group(app_id): list(SINK_INPUTS), notify_group(app_id): [ALERTS]}

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from ioc.envelope import Envelope, default_id
+from ioc.sources import of_feed
+from simulators.clock import ticks
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 FEED = "air_quality"
@@ -29,16 +31,9 @@ class Station:
     base_pm25: float  # typical µg/m³ of the place: traffic-heavy wards are higher
 
 
-# A small fictional but plausible set around Huế city (two-level units since 2025: communes/wards).
-STATIONS: tuple[Station, ...] = (
-    Station("HUE-AQ-01", "Trạm Phú Hội", "HUE.PHUHOI", 16.4637, 107.5909, 28.0),
-    Station("HUE-AQ-02", "Trạm Kim Long", "HUE.KIMLONG", 16.4637, 107.5516, 20.0),
-    Station("HUE-AQ-03", "Trạm Thuận Hóa", "HUE.THUANHOA", 16.4575, 107.5853, 32.0),
-    Station("HUE-AQ-04", "Trạm Hương Thủy", "HUE.HUONGTHUY", 16.4048, 107.6228, 24.0),
-    Station("HUE-AQ-05", "Trạm Hương Trà", "HUE.HUONGTRA", 16.4870, 107.5260, 18.0),
-    Station("HUE-AQ-06", "Trạm Thuận An", "HUE.THUANAN", 16.5580, 107.6410, 14.0),
-    Station("HUE-AQ-07", "Trạm Phú Bài", "HUE.PHUBAI", 16.3990, 107.7010, 26.0),
-    Station("HUE-AQ-08", "Trạm Chân Mây", "HUE.CHANMAY", 16.3200, 108.0000, 22.0),
+# The stations of the shipped metadata (ioc/data/sources/air_quality.yaml), with their simulated baseline.
+STATIONS: tuple[Station, ...] = tuple(
+    Station(s.id, s.name, s.unit_code, s.lat, s.lon, float(s.extras["sim_base_pm25"])) for s in of_feed(FEED)
 )
 
 
@@ -87,21 +82,8 @@ def reading(seed: int, index: int, station: Station, ts: datetime) -> Envelope:
     )
 
 
-def align(ts: datetime, interval: float) -> datetime:
-    """``ts`` rounded down to a multiple of ``interval`` seconds since the epoch."""
-    epoch = math.floor(ts.timestamp() / interval) * interval
-    return datetime.fromtimestamp(epoch, UTC)
-
-
 def readings_between(
     seed: int, start: datetime, end: datetime, interval: float, stations: tuple[Station, ...] = STATIONS
 ) -> list[Envelope]:
     """Every station's readings in [start, end), oldest first."""
-    out: list[Envelope] = []
-    ts = align(start, interval)
-    if ts < start:
-        ts += timedelta(seconds=interval)
-    while ts < end:
-        out.extend(reading(seed, i, station, ts) for i, station in enumerate(stations))
-        ts += timedelta(seconds=interval)
-    return out
+    return [reading(seed, i, station, ts) for ts in ticks(start, end, interval) for i, station in enumerate(stations)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +12,9 @@ from kafka import KafkaProducer
 
 from ioc.envelope import Envelope
 from ioc.topics import ingest_topic
-from simulators.air_quality import FEED, align, readings_between
+from simulators import air_quality, hydro
+from simulators.clock import align
+from simulators.hydro import NORMAL, Scenario
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,24 @@ class History:
     minutes: int = 0
 
 
-def run_air_quality(
-    bootstrap: list[str], seed: int, interval: float, history: History, duration: float | None = None
+Play = Callable[[datetime, datetime, float], list[Envelope]]  # readings of one feed in [start, end)
+
+
+def plays(seed: int, scenario: Scenario) -> list[Play]:
+    """Every simulated feed: air quality, and the gauges (in ``scenario``)."""
+    return [
+        lambda start, end, interval: air_quality.readings_between(seed, start, end, interval),
+        lambda start, end, interval: hydro.readings_between(seed, start, end, interval, scenario),
+    ]
+
+
+def run_simulators(
+    bootstrap: list[str],
+    seed: int,
+    interval: float,
+    history: History,
+    duration: float | None = None,
+    scenario: Scenario = NORMAL,
 ) -> int:
     """Play the history at once, then report live every ``interval`` seconds.
 
@@ -49,12 +67,15 @@ def run_air_quality(
     returns the number of records sent.
     """
     prod = producer(bootstrap)
+    feeds = plays(seed, scenario)
     started = time.monotonic()
     now = datetime.now(UTC)
     recent = now - timedelta(minutes=history.minutes)
-    sent = send(prod, readings_between(seed, now - timedelta(hours=history.hours), recent, history.hour_interval))
-    sent += send(prod, readings_between(seed, recent, now, interval))
-    log.info("%s: played %d readings of the last %d h at once", FEED, sent, history.hours)
+    sent = 0
+    for play in feeds:
+        sent += send(prod, play(now - timedelta(hours=history.hours), recent, history.hour_interval))
+        sent += send(prod, play(recent, now, interval))
+    log.info("simulators (%s): played %d readings of the last %d h at once", scenario.name, sent, history.hours)
     tick = align(now, interval)
     try:
         while duration is None or time.monotonic() - started < duration:
@@ -62,10 +83,11 @@ def run_air_quality(
             wait = (tick - datetime.now(UTC)).total_seconds()
             if wait > 0:
                 time.sleep(wait)
-            sent += send(prod, readings_between(seed, tick, tick + timedelta(seconds=interval / 2), interval))
+            for play in feeds:
+                sent += send(prod, play(tick, tick + timedelta(seconds=interval / 2), interval))
     except KeyboardInterrupt:
         pass
     finally:
         prod.close(timeout=10)
-    log.info("%s: sent %d readings", FEED, sent)
+    log.info("simulators: sent %d readings", sent)
     return sent

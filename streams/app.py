@@ -67,4 +67,12 @@ def decode(message: Any) -> dict[str, Any] | None:
 
 
 # The agents register themselves on ``app`` when imported.
-from streams import aqi_agent, kpi_agent, sink_consumer, validate_agent, watchdog  # noqa: E402, F401
+from streams import (  # noqa: E402, F401
+    alert_agent,
+    aqi_agent,
+    kpi_agent,
+    notifier,
+    sink_consumer,
+    validate_agent,
+    watchdog,
+)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import psycopg
 from psycopg.types.json import Jsonb
 
+from alerts.model import Transition
 from ioc.db import KPI_WINDOW_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -156,3 +157,31 @@ class DeadLetterSink(TimescaleSink):
                 base64.b64decode(message["raw"]),
             )
         ]
+
+
+class AlertSink(TimescaleSink):
+    """Transitions into the audit trail (alert_event) and the current state (alert, the highest seq wins)."""
+
+    table = "alert_event"
+    columns = ("time", "id", "fingerprint", "seq", "kind", "state", "severity", "rule", "rule_type", "pack",
+               "domain", "source", "feed", "unit_code", "metric", "value", "threshold", "summary", "by_user",
+               "assignee", "comment", "command", "flapping", "silenced_until", "opened_at")  # fmt: skip
+    current = ("fingerprint", "seq", "kind", "state", "severity", "rule", "rule_type", "pack", "domain", "source",
+               "feed", "unit_code", "metric", "value", "threshold", "summary", "assignee", "flapping",
+               "silenced_until", "opened_at")  # fmt: skip
+    upsert = (
+        "WITH audit AS (INSERT INTO alert_event ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING)"
+        f" INSERT INTO alert AS a ({', '.join(current)}, updated_at)"
+        f" SELECT DISTINCT ON (fingerprint) {', '.join(current)}, time FROM {{stage}} ORDER BY fingerprint, seq DESC"
+        " ON CONFLICT (fingerprint) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in (*current[1:], "updated_at"))
+        + " WHERE EXCLUDED.seq > a.seq"
+    )
+
+    def rows(self, message: dict[str, Any]) -> list[Row]:
+        t = Transition.from_dict(message)
+        return [
+            (t.at, t.id, t.fingerprint, t.seq, t.kind.value, t.state.value, t.severity.value, t.rule, t.rule_type,
+             t.pack, t.domain, t.source, t.feed, t.unit_code, t.metric, t.value, t.threshold, Jsonb(t.summary), t.by,
+             t.assignee, t.comment, t.command, t.flapping, t.silenced_until, t.opened_at)
+        ]  # fmt: skip

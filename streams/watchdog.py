@@ -15,6 +15,7 @@ from ioc import topics
 from ioc.feeds import registry
 from ioc.kafka_admin import group_position
 from streams.app import app, settings
+from streams.notifier import notifier
 from streams.sink_consumer import SINKS
 from streams.stall import StallDetector
 
@@ -36,9 +37,10 @@ if settings.worker_stall_seconds > 0:
         except Exception as exc:  # Kafka unreachable: the consumers' own retries deal with it
             log.warning("watchdog: cannot read the groups' positions (%s)", exc)
             return
-        # Rebalancing and table recovery legitimately hold the group still; so does an unavailable database.
+        # Rebalancing and table recovery legitimately hold the groups still; so do an unavailable database
+        # and a receiver being retried with backoff.
         busy_elsewhere = app.rebalancing or getattr(app, "in_recovery", False)
-        excused = busy_elsewhere or any(sink.retrying for sink in SINKS)
+        excused = busy_elsewhere or any(sink.retrying for sink in SINKS) or notifier.retrying
         now = time.monotonic()
         for group, position in positions.items():
             waiting = sum(position.lag.values())

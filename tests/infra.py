@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -105,3 +108,18 @@ def http_ok(url: str) -> bool:
             return response.status < 500
     except OSError:
         return False
+
+
+def http_json(
+    url: str, key: str | None = None, body: bytes | None = None, content_type: str = "application/json"
+) -> tuple[int, Any]:
+    """(status, decoded JSON answer) of a GET, or of a POST when ``body`` is given, with an API key."""
+    headers = {"X-API-Key": key} if key else {}
+    if body is not None:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(url, data=body, method="GET" if body is None else "POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -15,20 +13,13 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Pipeline
-from tests.infra import query, wait_for
+from tests.infra import http_json, query, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 def post(url: str, key: str, body: bytes, content_type: str = "application/json") -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        url, data=body, method="POST", headers={"X-API-Key": key, "Content-Type": content_type}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return http_json(url, key, body, content_type)  # type: ignore[no-any-return]
 
 
 def test_records_posted_by_an_integrator_are_stored_or_dead_lettered(pipeline: Pipeline) -> None:

@@ -73,7 +73,8 @@ async def test_ioc_run_shows_live_values_and_stops_on_ctrl_c(settings: Settings,
                         first.setdefault(kind, time.monotonic() - started)
                     if kind == "obs" and message["type"] == "obs":
                         for item in items:
-                            pm25.setdefault(item["source"], set()).add(item["values"]["pm25"])
+                            if item["feed"] == "air_quality":  # the gauges report water levels
+                                pm25.setdefault(item["source"], set()).add(item["values"]["pm25"])
         log = "".join(output[-120:])
         assert "kpi" in first, f"no live KPI within 60 s; `ioc run` printed:\n{log}"
         stations = {source: sorted(v) for source, v in pm25.items() if source.startswith("HUE-AQ-")}

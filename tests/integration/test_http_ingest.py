@@ -118,6 +118,15 @@ def test_a_key_works_only_for_its_feeds_and_not_after_revocation(client: TestCli
     assert not apikeys.revoke(settings.dsn, other.key_id)
 
 
+def test_an_operator_key_cannot_ingest_and_an_unknown_role_is_refused(client: TestClient, settings: Settings) -> None:
+    operator, secret = apikeys.add(settings.dsn, "Trực ban", None, "operator")
+    assert operator.role == "operator"
+    response = client.post(URL, json=[record("OPERATOR-KEY")], headers={"X-API-Key": secret})
+    assert response.status_code == 403 and "(operator) may send nothing" in response.json()["detail"]
+    with pytest.raises(ValueError, match="role: 'root' is not one of"):
+        apikeys.add(settings.dsn, "x", None, "root")
+
+
 def test_unknown_feed_wrong_type_and_limits(client: TestClient, key: str) -> None:
     headers = {"X-API-Key": key}
     response = client.post("/ingest/noise", json=[record("N")], headers=headers)

@@ -58,6 +58,16 @@ def test_a_key_for_an_unknown_feed_is_refused_naming_the_known_ones() -> None:
     assert "noise" in result.output and "air_quality" in result.output
 
 
+def test_a_key_with_an_unknown_role_is_refused_naming_the_roles() -> None:
+    result = runner.invoke(cli, ["keys", "add", "Someone", "--role", "root"])
+    assert result.exit_code == 2 and "--role" in result.output and "operator" in result.output
+
+
+def test_an_unknown_scenario_is_refused_naming_the_known_ones() -> None:
+    result = runner.invoke(cli, ["simulate", "--scenario", "tsunami"])
+    assert result.exit_code == 2 and "--scenario" in result.output and "flood" in result.output
+
+
 def test_deadletter_since_needs_an_offset() -> None:
     result = runner.invoke(cli, ["deadletter", "list", "--since", "2026-11-24T08:00:00"])
     assert result.exit_code == 2 and "--since" in result.output

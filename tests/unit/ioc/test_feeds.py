@@ -44,7 +44,7 @@ def test_an_extra_folder_adds_kinds_but_cannot_redeclare_one(tmp_path: Path) -> 
     (tmp_path / "noise.yaml").write_text(
         "name: noise\nentity: sensor\ninterval_seconds: 30\nmetrics:\n  db: {unit: dB, min: 0, max: 200}\n"
     )
-    assert set(load_feeds(DECLARATIONS, tmp_path)) == {"air_quality", "noise"}
+    assert set(load_feeds(DECLARATIONS, tmp_path)) == {"air_quality", "hydro", "noise"}
     (tmp_path / "zz.yaml").write_text(
         "name: air_quality\nentity: s\ninterval_seconds: 1\nmetrics:\n  a: {unit: u, min: 0, max: 1}\n"
     )

@@ -1,0 +1,301 @@
+"""Rule types: each a small registered class that turns samples of one source into a condition (pure).
+
+A rule sees the samples of one source in order and keeps its own small memory (a JSON-able dict the
+alert agent stores per fingerprint). It answers with a ``Condition`` (active or not, how severe, why)
+or ``None`` when it cannot decide yet; the lifecycle (alerts.lifecycle) turns conditions into alert
+transitions. Rules never look at the clock: the sample carries the time (event time for data, the
+wall clock for the agent's ticks), so tests replay hours in microseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from alerts.model import Severity
+
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> float:
+    """Seconds of ``90``, ``"90s"``, ``"5m"``, ``"1.5h"`` or ``"1d"``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    match = DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration like 90s, 5m, 2h or 1d")
+    return float(match[1]) * SECONDS[match[2]]
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What a rule evaluates: one value of one source at a time, or a tick (value None) of the clock."""
+
+    source: str
+    at: datetime
+    value: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict)  # the source's metadata (alarm levels, name...)
+
+
+@dataclass(frozen=True)
+class Condition:
+    active: bool
+    severity: Severity
+    value: float | None = None
+    threshold: float | None = None
+    summary: dict[str, str] = field(default_factory=dict)
+
+
+class Rule(BaseModel):
+    """Fields every rule has; ``type`` picks the class. Subclasses implement ``evaluate``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: ClassVar[str]
+    ticks: ClassVar[bool] = False  # evaluated on the clock's ticks (absence) rather than on data
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
+    type: str
+    feed: str
+    input: Literal["obs", "kpi"] = "obs"  # observations, or KPI records (then ``metric`` names the KPI)
+    metric: str | None = None
+    severity: Severity = Severity.WARNING
+    for_: Duration = Field(0.0, alias="for")
+    title: dict[str, str] = Field(default_factory=dict)  # {"vi": ..., "en": ...}
+
+    def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
+        raise NotImplementedError
+
+    def held(self, memory: dict[str, Any], breach: bool, at: datetime) -> bool:
+        """True once a breach has lasted ``for`` (continuously); remembers since when in ``memory``."""
+        if not breach:
+            memory.pop("since", None)
+            return False
+        since = memory.setdefault("since", at.timestamp())
+        return bool(at.timestamp() - since >= self.for_)
+
+    def latch(self, memory: dict[str, Any], breach: bool, holds: bool, at: datetime) -> bool:
+        """Active once a breach has lasted ``for``; then active while ``holds`` (the clear bound not passed)."""
+        if memory.get("active"):
+            memory["active"] = holds
+            if not holds:
+                memory.pop("since", None)
+        else:
+            memory["active"] = self.held(memory, breach, at)
+        return bool(memory["active"])
+
+
+RULE_TYPES: dict[str, type[Rule]] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    RULE_TYPES[cls.kind] = cls
+    return cls
+
+
+@register
+class Threshold(Rule):
+    """Above (or below) a bound for ``for``; clears only past ``clear`` (hysteresis), default the bound."""
+
+    kind = "threshold"
+    above: float | None = None
+    below: float | None = None
+    clear: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Threshold:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of 'above' or 'below'")
+        if self.metric is None:
+            raise ValueError("'metric' is required")
+        bound = self.bound
+        if self.clear is not None and (self.clear > bound if self.above is not None else self.clear < bound):
+            raise ValueError("'clear' must be on the safe side of the bound (hysteresis)")
+        return self
+
+    @property
+    def bound(self) -> float:
+        return self.above if self.above is not None else self.below  # type: ignore[return-value]
+
+    def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
+        if sample.value is None:
+            return None
+        value, bound = sample.value, self.bound
+        clear = self.clear if self.clear is not None else bound
+        up = self.above is not None
+        breach = value > bound if up else value < bound
+        holds = value >= clear if up else value <= clear
+        return Condition(self.latch(memory, breach, holds, sample.at), self.severity, value, bound)
+
+
+@register
+class Band(Rule):
+    """Ordered levels (e.g. flood alarm levels I/II/III or VN_AQI category bounds), one severity each.
+
+    One alert per source whose severity follows the highest level reached, so level III supersedes II
+    (inhibition by construction). Levels come from the rule (``levels``) or from the source's metadata
+    (``levels_from``: a key holding a list). Dropping a level needs ``clear_margin`` below it.
+    """
+
+    kind = "band"
+    levels: list[float] | None = None
+    levels_from: str | None = None
+    severities: list[Severity]
+    names: list[dict[str, str]] = Field(default_factory=list)  # per level: {"vi": "báo động II", ...}
+    clear_margin: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _levels(self) -> Band:
+        if (self.levels is None) == (self.levels_from is None):
+            raise ValueError("give exactly one of 'levels' or 'levels_from'")
+        if self.levels is not None and len(self.levels) != len(self.severities):
+            raise ValueError("'levels' and 'severities' must have the same length")
+        if self.levels is not None and sorted(self.levels) != self.levels:
+            raise ValueError("'levels' must be ascending")
+        if self.names and len(self.names) != len(self.severities):
+            raise ValueError("'names' must have one entry per level")
+        if self.metric is None:
+            raise ValueError("'metric' is required")
+        return self
+
+    def bounds(self, meta: dict[str, Any]) -> list[float] | None:
+        if self.levels is not None:
+            return self.levels
+        found = meta.get(self.levels_from or "")
+        if not isinstance(found, list) or len(found) != len(self.severities):
+            return None  # a source without these levels is not judged by this rule
+        return [float(level) for level in found]
+
+    def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
+        bounds = self.bounds(sample.meta)
+        if sample.value is None or bounds is None:
+            return None
+        value = sample.value
+        reached = sum(1 for bound in bounds if value >= bound)
+        current = int(memory.get("level", 0))
+        if reached < current:  # hysteresis: a level is left only once clearly below it
+            kept = (i + 1 for i in range(current) if value >= bounds[i] - self.clear_margin)
+            reached = max(reached, *kept, 0)
+        entering = current == 0
+        level = reached if not entering or self.held(memory, reached > 0, sample.at) else 0
+        memory["level"] = level
+        if level == 0 and not entering:
+            memory.pop("since", None)
+        if level == 0:
+            return Condition(False, self.severities[0], value, bounds[0])
+        summary = self.names[level - 1] if self.names else {}
+        return Condition(True, self.severities[level - 1], value, bounds[level - 1], dict(summary))
+
+
+@register
+class Rate(Rule):
+    """Rising (or falling) faster than ``per_hour`` over the last ``over`` (e.g. river > 0.2 m/h)."""
+
+    kind = "rate"
+    per_hour: float
+    over: Duration = 3600.0
+    clear_per_hour: float | None = None
+    MAX_POINTS: ClassVar[int] = 240
+
+    @model_validator(mode="after")
+    def _metric(self) -> Rate:
+        if self.metric is None:
+            raise ValueError("'metric' is required")
+        if self.over <= 0:
+            raise ValueError("'over' must be positive")
+        return self
+
+    def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
+        if sample.value is None:
+            return None
+        now = sample.at.timestamp()
+        points = [p for p in memory.get("points", []) if now - p[0] <= self.over and p[0] < now]
+        points.append([now, sample.value])
+        memory["points"] = points[-self.MAX_POINTS :]
+        first = points[0]
+        if now - first[0] < self.over / 2:
+            return None  # not enough history to tell a rate
+        rate = (sample.value - first[1]) / ((now - first[0]) / 3600)
+        rising = self.per_hour > 0
+        breach = rate > self.per_hour if rising else rate < self.per_hour
+        clear = self.clear_per_hour if self.clear_per_hour is not None else self.per_hour / 2
+        holds = rate >= clear if rising else rate <= clear
+        return Condition(self.latch(memory, breach, holds, sample.at), self.severity, round(rate, 4), self.per_hour)
+
+
+@register
+class Anomaly(Rule):
+    """Far from the source's own recent history: robust z-score (median and MAD of the last values)."""
+
+    kind = "anomaly"
+    history: int = Field(60, ge=10, le=1000)
+    z: float = Field(6.0, gt=0)
+
+    def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
+        if sample.value is None:
+            return None
+        past = memory.get("values", [])
+        memory["values"] = [*past, sample.value][-self.history :]
+        if len(past) < self.history // 2:
+            return None
+        values = np.asarray(past, dtype=float)
+        median = float(np.median(values))
+        mad = float(np.median(np.abs(values - median))) * 1.4826
+        spread = max(mad, 1e-9, abs(median) * 1e-3)
+        score = (sample.value - median) / spread
+        active = abs(score) > (self.z / 2 if memory.get("active") else self.z)
+        memory["active"] = active
+        bound = median + math.copysign(self.z, score) * spread  # the value that would have been anomalous
+        return Condition(active, self.severity, sample.value, round(bound, 4))
+
+
+@register
+class Absence(Rule):
+    """A source silent for more than ``intervals`` times its feed's reporting interval (per source).
+
+    Fed with the source's data (remembers the arrival time) and with the clock's ticks (judges)."""
+
+    kind = "absence"
+    ticks = True
+    intervals: float = Field(5.0, gt=0)
+    interval_seconds: float | None = None  # default: the feed declaration's interval
+
+    def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
+        interval = self.interval_seconds or float(sample.meta.get("interval_seconds", 60))
+        limit = self.intervals * interval
+        if sample.value is not None:
+            memory["seen"] = sample.at.timestamp()
+            return Condition(False, self.severity, 0.0, limit)
+        seen = memory.get("seen")
+        if seen is None:
+            return None
+        silent = sample.at.timestamp() - seen
+        return Condition(silent > limit, self.severity, round(silent), limit)
+
+
+def parse_rule(data: object, where: str) -> Rule:
+    """One rule from a pack; raises ValueError naming ``where`` and the field."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: a rule must be a mapping")
+    kind = data.get("type")
+    cls = RULE_TYPES.get(str(kind))
+    if cls is None:
+        raise ValueError(f"{where}.type: unknown rule type {kind!r}; known: {', '.join(sorted(RULE_TYPES))}")
+    try:
+        return cls.model_validate(data)
+    except ValueError as exc:
+        errors = getattr(exc, "errors", None)
+        if callable(errors):
+            first = errors()[0]
+            loc = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"{where}{'.' + loc if loc else ''}: {first['msg']}") from None
+        raise ValueError(f"{where}: {exc}") from None

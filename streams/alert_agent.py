@@ -1,0 +1,93 @@
+"""Alert agent: ioc.obs + ioc.kpi + ioc.alert-commands → rule evaluation and alert lifecycle → ioc.alerts.
+
+The single writer of alert state (see alerts.engine). A leader timer puts a tick on every partition of
+ioc.alert-commands, so time-driven checks (silent sources, escalation) run inside stream iteration on
+the partition that owns the state, like everything else. Rule packs are reloaded when their files
+change; a broken pack is refused with a log naming the file and field, and the rules in force stay.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+
+import faust
+
+from alerts.engine import AlertEngine
+from alerts.lifecycle import Command, Policy
+from alerts.model import Transition
+from alerts.packs import SHIPPED, PackError, PackWatcher
+from ioc import topics
+from ioc.feeds import registry
+from ioc.sources import metadata
+from streams.app import app, decode, raw_topic, settings
+
+log = logging.getLogger(__name__)
+
+inputs = app.topic(topics.OBS, topics.KPI, topics.ALERT_COMMANDS, key_type=bytes, value_type=bytes,
+                   key_serializer="raw", value_serializer="raw")  # fmt: skip
+commands = raw_topic(topics.ALERT_COMMANDS)
+alerts_out = raw_topic(topics.ALERTS)
+memory = app.Table("alert-memory", partitions=settings.topic_partitions, key_type=str)
+state = app.Table("alert-state", partitions=settings.topic_partitions, key_type=str)
+watcher = PackWatcher([SHIPPED, *([settings.rules_dir] if settings.rules_dir else [])], registry())
+
+
+engine = AlertEngine(
+    memory,
+    state,
+    watcher.book,
+    Policy(escalate_after=timedelta(minutes=settings.alert_escalate_minutes)),
+    metadata,
+)
+
+
+async def publish(transitions: list[Transition]) -> None:
+    for t in transitions:
+        body = json.dumps(t.to_dict(), ensure_ascii=False).encode()
+        await alerts_out.send(key=t.fingerprint.encode(), value=body)
+        log.info("alert %s %s (%s, %s)", t.id, t.kind.value, t.severity.value, t.state.value)
+
+
+@app.agent(inputs)
+async def evaluate(stream: faust.StreamT) -> None:
+    async for event in stream.events():
+        message = event.message
+        body = decode(message)
+        if body is None:
+            continue
+        now = datetime.now(UTC)
+        if message.topic == topics.OBS:
+            await publish(engine.observe(body, "obs", message.partition, now))
+        elif message.topic == topics.KPI:
+            await publish(engine.observe(body, "kpi", message.partition, now))
+        elif body.get("type") == "tick":
+            await publish(engine.tick(message.partition, datetime.fromisoformat(body["at"])))
+        elif body.get("type") == "command":
+            try:
+                command = Command.from_dict(body)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.error("skipping a malformed alert command at offset %s: %s", message.offset, exc)
+                continue
+            await publish(engine.command(command, message.partition))
+
+
+@app.timer(interval=settings.alert_tick_seconds, on_leader=True)
+async def tick() -> None:
+    """One tick per partition: the clock reaches every partition's state through its own stream."""
+    body = json.dumps({"type": "tick", "at": datetime.now(UTC).isoformat()}).encode()
+    for partition in range(settings.topic_partitions):
+        await commands.send(value=body, partition=partition)
+
+
+@app.timer(interval=5.0)
+async def reload_packs() -> None:
+    try:
+        book = watcher.poll()
+    except PackError as exc:
+        log.error("alert rule packs not reloaded, the rules in force stay: %s", exc)
+        return
+    if book is not None:
+        engine.book = book
+        log.info("alert rule packs reloaded: %s", ", ".join(f"{p.name} v{p.version}" for p in book.packs.values()))

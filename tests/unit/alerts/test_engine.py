@@ -1,0 +1,87 @@
+"""The engine on plain dicts: the simulator's flood through the shipped packs, commands, ticks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from alerts.engine import AlertEngine
+from alerts.lifecycle import Command, Policy
+from alerts.model import Kind, Severity, Transition
+from alerts.packs import SHIPPED, RuleBook, load_packs
+from ioc.feeds import registry
+from ioc.sources import metadata
+from simulators.hydro import GAUGES, Scenario, readings_between
+
+START = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+
+
+def engine() -> AlertEngine:
+    return AlertEngine({}, {}, RuleBook(load_packs([SHIPPED], registry())), Policy(), metadata)
+
+
+def play_flood(e: AlertEngine) -> list[Transition]:
+    flood = Scenario("flood", START)
+    out: list[Transition] = []
+    for env in readings_between(7, START, START + timedelta(hours=40), 300, flood, GAUGES[:1]):
+        out += e.observe(env.to_dict(), "obs", 0, env.ts)
+    return out
+
+
+def test_the_flood_scenario_raises_each_alarm_level_then_resolves() -> None:
+    out = [t for t in play_flood(engine()) if t.rule == "alarm-level"]
+    readings = readings_between(7, START, START + timedelta(hours=40), 300, Scenario("flood", START), GAUGES[:1])
+    levels = [1.0, 2.0, 3.5]  # HUE-WL-01 Kim Long
+
+    def first(pred: Any) -> datetime:
+        return next(r.ts for r in readings if pred(r.values["water_level"]))
+
+    reach_1 = first(lambda v: v >= levels[0])
+    expected = [
+        (Kind.FIRED, Severity.INFO, reach_1 + timedelta(minutes=10)),  # `for: 10m` on entering level I
+        (Kind.ESCALATED, Severity.WARNING, first(lambda v: v >= levels[1])),
+        (Kind.ESCALATED, Severity.CRITICAL, first(lambda v: v >= levels[2])),
+    ]
+    assert [(t.kind, t.severity, t.at) for t in out[:3]] == expected
+    assert out[2].summary["vi"] == "vượt báo động III" and out[2].threshold == 3.5
+    assert [t.kind for t in out[3:]] == [Kind.DEESCALATED, Kind.DEESCALATED, Kind.RESOLVED]
+    peak = max(readings, key=lambda r: r.values["water_level"]).ts
+    assert all(t.at > peak for t in out[3:])
+    assert [t.seq for t in out] == list(range(1, 7)) and len({t.fingerprint for t in out}) == 1
+
+
+def test_the_rise_rule_fires_on_the_way_up_and_clears() -> None:
+    out = [t for t in play_flood(engine()) if t.rule == "rising-fast"]
+    assert [t.kind for t in out] == [Kind.FIRED, Kind.RESOLVED]
+    assert out[0].at - START < timedelta(hours=6) and out[0].value is not None and out[0].value > 0.2
+
+
+def test_replaying_the_same_records_changes_nothing() -> None:
+    e = engine()
+    first = play_flood(e)
+    assert first and play_flood(e) == []  # the same readings again: no new transition
+
+
+def test_commands_and_ticks_touch_only_their_partition() -> None:
+    e = engine()
+    play_flood(e)
+    fingerprint = "flood-alarm-levels/alarm-level|HUE-WL-01"
+    t_now = START + timedelta(hours=41)
+    resolved = e.command(Command("c1", fingerprint, "acknowledge", "op", t_now), 0)
+    assert resolved == [] and e.rejected == 1  # the flood is over: acknowledging a resolved alert is refused
+    comment = e.command(Command("c2", fingerprint, "comment", "op", t_now, comment="đã xử lý"), 0)
+    assert [t.kind for t in comment] == [Kind.COMMENTED]
+    assert e.tick(1, t_now) == []  # another partition's tick does not touch this state
+    first = e.tick(0, t_now)  # the gauge's last reading (by arrival) was at START + 40 h: silent > 3 x 300 s
+    assert [(t.rule, t.kind) for t in first[-1:]] == [("gauge-silent", Kind.FIRED)]
+    assert e.tick(0, t_now + timedelta(minutes=1)) == []
+
+
+def test_the_first_tick_after_a_start_sends_the_recent_transitions_again() -> None:
+    e = engine()
+    played = play_flood(e)
+    restarted = AlertEngine(e.memory, e.alerts, e.book, e.policy, e.meta)  # the state a new worker restores
+    again = restarted.tick(0, START + timedelta(hours=40, minutes=1))
+    assert {t.id for t in played} <= {t.id for t in again}
+    assert all(t in played for t in again if t.rule != "gauge-silent")
+    assert restarted.tick(0, START + timedelta(hours=40, minutes=2)) == []
