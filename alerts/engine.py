@@ -51,7 +51,9 @@ class AlertEngine:
         self.policy = policy
         self.meta = meta
         self.rejected = 0
-        self.resent: set[int] = set()  # partitions whose recent transitions this process has sent again
+        # Per partition, when this process began ticking it: its recent transitions were sent again then,
+        # and silence is counted from then (a worker that was down saw nothing).
+        self.watched_since: dict[int, float] = {}
 
     def _store(self, alert: Alert, partition: int, new: list[Transition]) -> None:
         stored = self.alerts.get(alert.labels.fingerprint)
@@ -128,8 +130,8 @@ class AlertEngine:
         two restores a state whose transitions may never have left. Sent again, they are deduplicated
         by id downstream (sinks, notifier, receivers)."""
         out: list[Transition] = []
-        if partition not in self.resent:
-            self.resent.add(partition)
+        if partition not in self.watched_since:
+            self.watched_since[partition] = now.timestamp()
             for stored in self.alerts.values():
                 if stored["p"] == partition:
                     out.extend(Transition.from_dict(body) for body in stored.get("recent", []))
@@ -141,7 +143,8 @@ class AlertEngine:
             source = fingerprint.split("|", 1)[1]
             alert = self.alert(fingerprint)
             unit_code = alert.labels.unit_code if alert else self.meta(bound.rule.feed, source).get("unit_code")
-            sample = Sample(source, now, None, self.meta(bound.rule.feed, source))
+            meta = {**self.meta(bound.rule.feed, source), "watched_since": self.watched_since[partition]}
+            sample = Sample(source, now, None, meta)
             out.extend(self._evaluate(bound, sample, bound.rule.feed, unit_code, partition, now))
         for stored in list(self.alerts.values()):
             if stored["p"] != partition:

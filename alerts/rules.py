@@ -262,7 +262,8 @@ class Anomaly(Rule):
 class Absence(Rule):
     """A source silent for more than ``intervals`` times its feed's reporting interval (per source).
 
-    Fed with the source's data (remembers the arrival time) and with the clock's ticks (judges)."""
+    Fed with the source's data (remembers the arrival time) and with the clock's ticks (judges); the
+    engine passes ``watched_since`` (when this process began ticking) in the metadata."""
 
     kind = "absence"
     ticks = True
@@ -278,7 +279,8 @@ class Absence(Rule):
         seen = memory.get("seen")
         if seen is None:
             return None
-        silent = sample.at.timestamp() - seen
+        # A worker that was down saw nothing: silence counts from when it started watching again.
+        silent = sample.at.timestamp() - max(seen, float(sample.meta.get("watched_since", seen)))
         return Condition(silent > limit, self.severity, round(silent), limit)
 
 

@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
+
 from alerts.channels import SmtpConfig, deliver, send_email, send_webhook
+from alerts.model import Transition, notifiable
 from alerts.routing import Receiver, Routing, load_routing
 from alerts.templates import render
-
-from alerts.model import Transition, notifiable
 from ioc import topics
 from ioc.sources import sources
 from streams.app import app, decode, settings

@@ -72,9 +72,12 @@ def test_commands_and_ticks_touch_only_their_partition() -> None:
     comment = e.command(Command("c2", fingerprint, "comment", "op", t_now, comment="đã xử lý"), 0)
     assert [t.kind for t in comment] == [Kind.COMMENTED]
     assert e.tick(1, t_now) == []  # another partition's tick does not touch this state
-    first = e.tick(0, t_now)  # the gauge's last reading (by arrival) was at START + 40 h: silent > 3 x 300 s
-    assert [(t.rule, t.kind) for t in first[-1:]] == [("gauge-silent", Kind.FIRED)]
-    assert e.tick(0, t_now + timedelta(minutes=1)) == []
+    # The gauge's last reading (by arrival) was at START + 40 h, but this engine only started watching
+    # now: silence counts from its first tick, 3 x 300 s later it fires.
+    assert all(t.rule != "gauge-silent" for t in e.tick(0, t_now))
+    assert e.tick(0, t_now + timedelta(minutes=14)) == []
+    silent = e.tick(0, t_now + timedelta(minutes=16))
+    assert [(t.rule, t.kind, t.value) for t in silent] == [("gauge-silent", Kind.FIRED, 960)]
 
 
 def test_the_first_tick_after_a_start_sends_the_recent_transitions_again() -> None:

@@ -147,3 +147,11 @@ def test_parse_rule_errors_name_the_field() -> None:
         parse_rule(
             {"type": "threshold", "name": "t", "feed": "hydro", "metric": "m", "above": 1, "for": "soon"}, "p.rules[2]"
         )
+
+
+def test_absence_counts_from_when_the_worker_began_watching() -> None:
+    rule = Absence(name="silent", type="absence", feed="air_quality", intervals=3)
+    memory: dict[str, Any] = {"seen": T0.timestamp()}
+    restarted = {"interval_seconds": 60, "watched_since": (T0 + timedelta(hours=5)).timestamp()}
+    quiet = rule.evaluate(memory, Sample("S1", T0 + timedelta(hours=5, seconds=60), None, restarted))
+    assert quiet is not None and not quiet.active and quiet.value == 60
