@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from kafka import KafkaProducer
+from playwright.sync_api import Browser, sync_playwright
 
 from ioc.settings import Settings
 from tests.conftest import FIGURES
@@ -76,6 +77,27 @@ class Pipeline:
 
     def flush(self) -> None:
         self.producer.flush()
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="module")

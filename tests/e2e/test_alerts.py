@@ -10,6 +10,7 @@ import threading
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import websockets
 from kafka import KafkaProducer
+from playwright.sync_api import Browser, expect
 
 from alerts.channels import verify_signature
 from alerts.engine import AlertEngine
@@ -156,7 +158,7 @@ def get(url: str, key: str | None) -> tuple[int, Any]:
     return http_json(url, key)
 
 
-def test_operators_act_on_an_open_alert_through_the_api(pipeline: Pipeline) -> None:
+def test_operators_act_on_an_open_alert_through_the_api(pipeline: Pipeline, browser: Browser) -> None:
     settings = pipeline.settings
     start = align(datetime.now(UTC) - timedelta(hours=9), 300)
     send(settings, gauge_readings(OPEN_GAUGE, start, 8.5))  # rising: above alarm level II when it stops
@@ -166,6 +168,13 @@ def test_operators_act_on_an_open_alert_through_the_api(pipeline: Pipeline) -> N
         120,
         what="the open alert",
     )
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(pipeline.url + "/")
+    shown = page.locator(f"#alert-list li[data-fingerprint='{fingerprint}']")
+    expect(shown).to_contain_text(f"{OPEN_GAUGE} — vượt báo động II", timeout=30000)
+    expect(shown).to_contain_text("Cảnh báo")
+    page.locator("#lang").click()
+    expect(shown).to_contain_text("above alarm level II")
     _, operator = apikeys.add(settings.dsn, "Trực ban ca 1", None, "operator")
     _, integrator = apikeys.add(settings.dsn, "Đối tác tích hợp", None, "integrator")
     base = f"{pipeline.url}/api/alerts"
@@ -204,8 +213,12 @@ def test_operators_act_on_an_open_alert_through_the_api(pipeline: Pipeline) -> N
                 if message["type"] == "alerts" and message["data"]["kind"] == "commented":
                     return dict(message["data"])
 
-    live = asyncio.run(comment_seen_live())
+    with ThreadPoolExecutor(1) as thread:  # Playwright's sync API runs an event loop in this thread
+        live = thread.submit(asyncio.run, comment_seen_live()).result()
     assert live["comment"] == "Đã cử đội kiểm tra đê" and live["by"] == "Trực ban ca 1"
+    expect(shown).to_contain_text("acknowledged")  # the page follows the transitions live
+    page.screenshot(path=str(pipeline.logs / "dashboard-alerts.png"))
+    page.close()
 
     assert post(f"{path}/actions/assign", operator, b"{}")[0] == 422  # no assignee
     assert post(f"{path}/actions/delete", operator, b"{}")[0] == 404
