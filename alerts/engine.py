@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, MutableMapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from alerts.lifecycle import (
 )
 from alerts.model import Transition
 from alerts.packs import Bound, RuleBook
-from alerts.rules import Sample
+from alerts.rules import Composite, Sample
 
 log = logging.getLogger(__name__)
 RECENT = 20  # transitions kept with each alert, sent again after a restart (see ``tick``)
@@ -60,6 +61,19 @@ class AlertEngine:
         recent = [*(stored.get("recent", []) if stored else []), *(t.to_dict() for t in new)][-RECENT:]
         self.alerts[alert.labels.fingerprint] = {"p": partition, "alert": alert.to_dict(), "recent": recent}
 
+    def _last_on(self, fingerprint: str) -> float | None:
+        stored = self.memory.get(fingerprint)
+        return stored.get("on") if stored else None
+
+    def silent(self, source: str, now: datetime) -> bool:
+        """Whether an absence alert of ``source`` is open: its other alerts are inhibited (not notified,
+        not escalated), as a station that is offline says nothing new about its air or water."""
+        for bound in self.book.ticking(now.astimezone(LOCAL).date()):
+            alert = self.alert(bound.fingerprint(source))
+            if alert is not None and alert.open:
+                return True
+        return False
+
     def alert(self, fingerprint: str) -> Alert | None:
         stored = self.alerts.get(fingerprint)
         return Alert.from_dict(stored["alert"]) if stored else None
@@ -78,7 +92,9 @@ class AlertEngine:
             return []
         cond = bound.rule.evaluate(memory, sample)
         seen = at if sample.value is not None and not bound.rule.ticks else newest
-        self.memory[fingerprint] = {"p": partition, "m": memory, "t": seen}
+        # When the rule was last active (composites of its pack read it).
+        on = at if cond is not None and cond.active else (stored.get("on") if stored else None)
+        self.memory[fingerprint] = {"p": partition, "m": memory, "t": seen, "on": on}
         if cond is None:
             return []
         alert = self.alert(fingerprint)
@@ -93,6 +109,8 @@ class AlertEngine:
         if cond.active and not cond.summary and bound.rule.title:
             cond = type(cond)(cond.active, cond.severity, cond.value, cond.threshold, dict(bound.rule.title))
         out = on_condition(alert, cond, sample.at, self.policy, now)
+        if out and not bound.rule.ticks and self.silent(sample.source, now):
+            out = [replace(t, inhibited=True) for t in out]
         if out or fingerprint in self.alerts:
             self._store(alert, partition, out)
         return out
@@ -104,8 +122,16 @@ class AlertEngine:
         day = at.astimezone(LOCAL).date()
         out: list[Transition] = []
         meta: dict[str, Any] | None = None
-        for bound in self.book.rules_for(input, feed, day):
+        bounds = self.book.rules_for(input, feed, day)
+        # Composites last: they read what their members concluded about this very record.
+        for bound in sorted(bounds, key=lambda b: isinstance(b.rule, Composite)):
             rule = bound.rule
+            if isinstance(rule, Composite):
+                meta = meta if meta is not None else self.meta(feed, source)
+                members = {name: self._last_on(f"{bound.pack.name}/{name}|{source}") for name in rule.members}
+                sample = Sample(source, at, 1.0, {**meta, "members": members})
+                out.extend(self._evaluate(bound, sample, feed, body.get("unit_code"), partition, received))
+                continue
             if rule.ticks:  # absence: the arrival counts, on the clock of the ticks that judge it
                 value: float | None = 1.0
                 when = received
@@ -150,6 +176,8 @@ class AlertEngine:
             if stored["p"] != partition:
                 continue
             alert = Alert.from_dict(stored["alert"])
+            if alert.labels.rule_type != "absence" and self.silent(alert.labels.source, now):
+                continue
             escalated = on_tick(alert, now, self.policy)
             if escalated:
                 self._store(alert, partition, escalated)

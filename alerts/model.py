@@ -48,11 +48,14 @@ NOTIFIED = {Kind.FIRED, Kind.ESCALATED, Kind.UNACKNOWLEDGED, Kind.RESOLVED}
 
 def notifiable(t: Transition) -> bool:
     """Whether receivers hear of ``t``: the kinds that matter, not muted by a silence or by flapping
-    (a resolve still goes out after a silence ended; escalations always go out)."""
+    (a resolve still goes out after a silence ended; escalations go out unless the source is silent,
+    which its own absence alert already said)."""
     if t.kind not in NOTIFIED:
         return False
     if t.kind in (Kind.ESCALATED, Kind.UNACKNOWLEDGED):
         return True
+    if t.inhibited:
+        return False
     silenced = t.silenced_until is not None and t.at < t.silenced_until
     return not silenced and not t.flapping
 
@@ -84,6 +87,7 @@ class Transition:
     comment: str | None = None
     silenced_until: datetime | None = None
     flapping: bool = False  # fired too often lately: fire/resolve notifications are held back
+    inhibited: bool = False  # its source is silent (an absence alert is open): not notified
     command: str | None = None  # id of the operator's command this transition applied
 
     @property

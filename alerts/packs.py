@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from alerts.rules import Rule, parse_rule
+from alerts.rules import Composite, Rule, parse_rule
 from ioc.feeds import FeedKind
 
 SHIPPED = Path(__file__).parent / "packs"
@@ -77,6 +77,12 @@ def parse_pack(data: object, origin: str, feeds: dict[str, FeedKind]) -> Pack:
         if any(r.name == rule.name for r in rules):
             raise PackError(f"{where}.name: rule {rule.name!r} appears twice in the pack")
         rules.append(rule)
+    names = [r.name for r in rules]
+    for i, rule in enumerate(rules):
+        if isinstance(rule, Composite):
+            unknown = [m for m in rule.members if m not in names[:i]]
+            if unknown:
+                raise PackError(f"{origin}.rules[{i}].members: {unknown} are not rules listed before it in the pack")
     try:
         version = int(data["version"])
     except (TypeError, ValueError):

@@ -284,6 +284,34 @@ class Absence(Rule):
         return Condition(silent > limit, self.severity, round(silent), limit)
 
 
+@register
+class Composite(Rule):
+    """All (or any) of other rules of the pack active for the source within ``within`` (e.g. a river
+    above an alarm level and rising fast). The engine passes the members' last active times."""
+
+    kind = "composite"
+    all: list[str] | None = None
+    any: list[str] | None = None
+    within: Duration = 3600.0
+
+    @model_validator(mode="after")
+    def _members(self) -> Composite:
+        if (self.all is None) == (self.any is None) or not (self.all or self.any):
+            raise ValueError("give a non-empty list in exactly one of 'all' or 'any'")
+        return self
+
+    @property
+    def members(self) -> list[str]:
+        return list(self.all or self.any or [])
+
+    def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
+        last_on: dict[str, float | None] = sample.meta.get("members", {})
+        now = sample.at.timestamp()
+        recent = [name for name in self.members if (t := last_on.get(name)) is not None and now - t <= self.within]
+        active = len(recent) == len(self.members) if self.all else bool(recent)
+        return Condition(active, self.severity, float(len(recent)), float(len(self.members) if self.all else 1))
+
+
 def parse_rule(data: object, where: str) -> Rule:
     """One rule from a pack; raises ValueError naming ``where`` and the field."""
     if not isinstance(data, dict):

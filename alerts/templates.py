@@ -41,6 +41,7 @@ MEASURE = {
         "rate": "{metric} thay đổi {value}/giờ, ngưỡng {threshold}/giờ",
         "anomaly": "{metric} = {value}, bất thường so với lịch sử (ngưỡng {threshold})",
         "absence": "không nhận được dữ liệu trong {value_s} giây (giới hạn {threshold_s} giây)",
+        "composite": "{value_s}/{threshold_s} điều kiện cùng xảy ra",
     },
     "en": {
         "threshold": "{metric} = {value}, threshold {threshold}",
@@ -48,6 +49,7 @@ MEASURE = {
         "rate": "{metric} changing {value}/h, threshold {threshold}/h",
         "anomaly": "{metric} = {value}, unlike its history (bound {threshold})",
         "absence": "no data for {value_s} s (limit {threshold_s} s)",
+        "composite": "{value_s} of {threshold_s} conditions at once",
     },
 }
 GENERIC = {"vi": "{metric} = {value}, ngưỡng {threshold}", "en": "{metric} = {value}, threshold {threshold}"}

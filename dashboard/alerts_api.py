@@ -44,13 +44,27 @@ OPEN_ALERTS = f"SELECT {ALERT_COLUMNS}, updated_at AS at FROM alert WHERE state 
 ONE_ALERT = f"SELECT {ALERT_COLUMNS} FROM alert WHERE fingerprint = %(fingerprint)s"
 HISTORY = """
 SELECT id, seq, time AS at, kind, state, severity, value, threshold, by_user AS by, assignee, comment, command,
-       silenced_until, flapping, summary
+       silenced_until, flapping, inhibited, summary
 FROM alert_event WHERE fingerprint = %(fingerprint)s ORDER BY seq
 """
 DELIVERIES = """
 SELECT time, key, transition_id, receiver, channel, attempt, status, error FROM alert_delivery
 WHERE (%(fingerprint)s::text IS NULL OR transition_id LIKE %(fingerprint)s || '#%%')
 ORDER BY time DESC LIMIT %(limit)s
+"""
+INCIDENT_COLUMNS = (
+    "id, domain, area, opened_at, last_at, alert_count, severity, resolved_at, alert_count >= %(storm)s AS storm"
+)
+LIST_INCIDENTS = f"""
+SELECT {INCIDENT_COLUMNS} FROM incident
+WHERE (%(open)s::boolean IS NULL OR (resolved_at IS NULL) = %(open)s::boolean)
+  AND (%(domain)s::text IS NULL OR domain = %(domain)s)
+ORDER BY (resolved_at IS NOT NULL), last_at DESC LIMIT %(limit)s
+"""
+ONE_INCIDENT = f"SELECT {INCIDENT_COLUMNS} FROM incident WHERE id = %(id)s"
+INCIDENT_ALERTS = f"""
+SELECT {", ".join("a." + c.strip() for c in ALERT_COLUMNS.split(","))}, ia.fired_at
+FROM incident_alert ia JOIN alert a USING (fingerprint) WHERE ia.incident_id = %(id)s ORDER BY ia.fired_at
 """
 BY_COMMAND = "SELECT id, seq, kind, state FROM alert_event WHERE command = %(command)s"
 
@@ -63,7 +77,9 @@ class Action(BaseModel):
     minutes: int | None = Field(None, ge=1, le=60 * 24 * 30, description="silence: how long, in minutes")
 
 
-def alerts_router(fetch: Fetch, auth: Authenticator, forwarder: Forwarder, wait_seconds: float = 5.0) -> APIRouter:
+def alerts_router(
+    fetch: Fetch, auth: Authenticator, forwarder: Forwarder, storm_alerts: int = 5, wait_seconds: float = 5.0
+) -> APIRouter:
     router = APIRouter(tags=["alerts"])
     readers = Depends(auth.require("operator", "official", "admin"))
     actors = Depends(auth.require("operator", "admin"))  # a default value: the annotation is a string here
@@ -93,6 +109,25 @@ def alerts_router(fetch: Fetch, auth: Authenticator, forwarder: Forwarder, wait_
             "limit": limit,
         }
         return {"items": await fetch(LIST_ALERTS, params)}
+
+    @router.get("/api/incidents", dependencies=[readers])
+    async def list_incidents(
+        status: Annotated[Literal["open", "resolved", "all"], Query(description="open, resolved or all")] = "open",
+        domain: Annotated[str | None, Query(max_length=32)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        """Alerts grouped by domain and area while they keep firing; ``storm`` once an incident is large."""
+        params = {"open": {"open": True, "resolved": False, "all": None}[status], "domain": domain,
+                  "limit": limit, "storm": storm_alerts}  # fmt: skip
+        return {"items": await fetch(LIST_INCIDENTS, params)}
+
+    @router.get("/api/incidents/{incident_id}", dependencies=[readers])
+    async def one_incident(incident_id: str) -> dict[str, Any]:
+        """One incident with its alerts (their current state)."""
+        rows = await fetch(ONE_INCIDENT, {"id": incident_id, "storm": storm_alerts})
+        if not rows:
+            raise HTTPException(404, f"no incident {incident_id!r}")
+        return {**rows[0], "alerts": await fetch(INCIDENT_ALERTS, {"id": incident_id})}
 
     @router.get("/api/alerts/deliveries", dependencies=[readers])
     async def deliveries(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:

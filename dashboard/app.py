@@ -68,7 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.hub = hub
     auth = Authenticator(pool)
     app.include_router(ingest_router(settings, auth, forwarder))
-    app.include_router(alerts_router(fetch, auth, forwarder))
+    app.include_router(alerts_router(fetch, auth, forwarder, settings.incident_storm_alerts))
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     alert_escalate_minutes: float = Field(
         15.0, gt=0, description="A critical alert nobody acknowledged in this time is escalated."
     )
+    incident_window_minutes: float = Field(
+        60.0,
+        gt=0,
+        description="An alert firing this soon after the last one of its domain and area joins its incident.",
+    )
+    incident_storm_alerts: int = Field(5, ge=2, description="An incident with this many alerts is a storm.")
     dashboard_public_url: str | None = Field(
         None, description="The dashboard's address as officials reach it (links in notifications)."
     )

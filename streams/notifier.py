@@ -98,7 +98,9 @@ class Notifier:
         async def on_attempt(attempt: int, status: str, error: str | None) -> None:
             self.retrying = status == "retry"
             await self._log(key, t, receiver, channel, attempt, status, error)
-            if status != "sent":
+            if status == "sent":
+                log.info("notified %s via %s (attempt %d)", key, channel, attempt)
+            else:
                 log.warning("notify %s via %s: %s (%s)", key, channel, status, error)
 
         try:

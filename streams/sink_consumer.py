@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from ioc import topics
@@ -25,7 +26,12 @@ GROUP = topics.sink_group(settings.app_id)
 SINK_OF: dict[str, TimescaleSink] = dict(
     zip(
         topics.SINK_INPUTS,
-        (ObservationSink(settings.dsn), KpiSink(settings.dsn), DeadLetterSink(settings.dsn), AlertSink(settings.dsn)),
+        (
+            ObservationSink(settings.dsn),
+            KpiSink(settings.dsn),
+            DeadLetterSink(settings.dsn),
+            AlertSink(settings.dsn, timedelta(minutes=settings.incident_window_minutes)),
+        ),
         strict=True,
     )
 )

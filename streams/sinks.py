@@ -11,7 +11,7 @@ import base64
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import psycopg
@@ -19,6 +19,7 @@ from psycopg.types.json import Jsonb
 
 from alerts.model import Transition
 from ioc.db import KPI_WINDOW_COLUMNS
+from streams import incidents
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,10 @@ class TimescaleSink(ABC):
                     for row in rows:
                         await copy.write_row(row)
                 await cur.execute(self.upsert.format(cols=", ".join(self.columns), stage=self.staging))
+                await self.after(cur)
+
+    async def after(self, cur: psycopg.AsyncCursor[Any]) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """More work in the batch's transaction, after the upsert (staged rows still readable)."""
 
     async def write(self, messages: Sequence[dict[str, Any]]) -> None:
         """Store a batch; returns only once it is committed."""
@@ -160,12 +165,20 @@ class DeadLetterSink(TimescaleSink):
 
 
 class AlertSink(TimescaleSink):
-    """Transitions into the audit trail (alert_event) and the current state (alert, the highest seq wins)."""
+    """Transitions into the audit trail (alert_event) and the current state (alert, the highest seq wins);
+    then new firings are grouped into incidents (streams.incidents)."""
+
+    def __init__(self, dsn: str, incident_window: timedelta, max_backoff: float = 30.0) -> None:
+        super().__init__(dsn, max_backoff)
+        self.incident_window = incident_window
+
+    async def after(self, cur: psycopg.AsyncCursor[Any]) -> None:
+        await incidents.group(cur, self.staging, self.incident_window)
 
     table = "alert_event"
     columns = ("time", "id", "fingerprint", "seq", "kind", "state", "severity", "rule", "rule_type", "pack",
                "domain", "source", "feed", "unit_code", "metric", "value", "threshold", "summary", "by_user",
-               "assignee", "comment", "command", "flapping", "silenced_until", "opened_at")  # fmt: skip
+               "assignee", "comment", "command", "flapping", "silenced_until", "opened_at", "inhibited")  # fmt: skip
     current = ("fingerprint", "seq", "kind", "state", "severity", "rule", "rule_type", "pack", "domain", "source",
                "feed", "unit_code", "metric", "value", "threshold", "summary", "assignee", "flapping",
                "silenced_until", "opened_at")  # fmt: skip
@@ -183,5 +196,5 @@ class AlertSink(TimescaleSink):
         return [
             (t.at, t.id, t.fingerprint, t.seq, t.kind.value, t.state.value, t.severity.value, t.rule, t.rule_type,
              t.pack, t.domain, t.source, t.feed, t.unit_code, t.metric, t.value, t.threshold, Jsonb(t.summary), t.by,
-             t.assignee, t.comment, t.command, t.flapping, t.silenced_until, t.opened_at)
+             t.assignee, t.comment, t.command, t.flapping, t.silenced_until, t.opened_at, t.inhibited)
         ]  # fmt: skip

@@ -38,7 +38,8 @@ class MailReceiver:
         return controller
 
     def keys(self) -> list[str]:
-        return [str(m["X-IOC-Idempotency-Key"]) for m in self.messages]
+        # A long header is folded on the wire; unfolded, it keeps the folding space (RFC 5322 3.2.2).
+        return [str(m["X-IOC-Idempotency-Key"]).strip() for m in self.messages]
 
 
 @dataclass

@@ -129,8 +129,17 @@ def test_the_flood_alerts_and_notifies_each_transition_once_across_a_worker_kill
     want = sorted(((t.id, t.kind.value, t.severity.value, t.at) for t in expected), key=lambda w: (w[3], w[0]))
     wait_for(lambda: stored_transitions(pipeline.settings, FLOOD_GAUGE) == want, 120, what="every transition stored")
     keys = {f"{t.id}:{RECEIVER}" for t in expected if notifiable(t)}
-    assert len(keys) == 6  # alarm level: fired, II, III, resolved; rising fast: fired, resolved
-    wait_for(lambda: keys <= set(hook.keys()) and keys <= set(mail.keys()), 120, what="every notification")
+    assert len(keys) == 8  # alarm level: fired, II, III, resolved; rising fast and the composite: fired, resolved
+    missing: dict[str, list[str]] = {}
+
+    def all_notified() -> dict[str, list[str]] | None:
+        missing.update(webhook=sorted(keys - set(hook.keys())), email=sorted(keys - set(mail.keys())))
+        return None if any(missing.values()) else missing
+
+    try:
+        wait_for(all_notified, 120, what="every notification")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; not received: {missing}") from None
 
     # Exactly one per transition and receiver after dedup by the idempotency key; nothing else was sent.
     assert set(hook.keys()) == keys and set(mail.keys()) == keys
@@ -146,6 +155,13 @@ def test_the_flood_alerts_and_notifies_each_transition_once_across_a_worker_kill
         (f"%|{FLOOD_GAUGE}#%",),
     )
     assert {(k, c) for k, c in sent} == {(k, c) for k in keys for c in ("email", "webhook")}
+    # One incident: the rise fired first, the alarm level and the composite joined it while it was open;
+    # resolved with all three.
+    incident = f"%|{FLOOD_GAUGE}"
+    grouped = "SELECT i.alert_count, i.severity, i.resolved_at IS NOT NULL FROM incident i WHERE i.id IN " \
+        "(SELECT incident_id FROM incident_alert WHERE fingerprint LIKE %s)"  # fmt: skip
+    assert wait_for(lambda: query(pipeline.settings, grouped, (incident,)) == [(3, "critical", True)], 30,
+                    what="one resolved incident of three alerts")  # fmt: skip
     again = sum(Counter(hook.keys()).values()) - len(keys)
     report(
         f"alerts: flood of 40 h at {FLOOD_GAUGE} ({len(envelopes)} readings) → {len(expected)} transitions, "
@@ -183,6 +199,13 @@ def test_operators_act_on_an_open_alert_through_the_api(pipeline: Pipeline, brow
     status, listed = get(f"{base}?domain=water&unit=HUE.", operator)
     assert status == 200 and fingerprint in {item["fingerprint"] for item in listed["items"]}
     path = f"{base}/{urllib.parse.quote(fingerprint, safe='/')}"
+    status, incidents = get(f"{pipeline.url}/api/incidents?domain=water", operator)
+    assert status == 200
+    [incident] = [i for i in incidents["items"] if i["area"] == "HUE"]
+    assert (incident["alert_count"], incident["severity"], incident["resolved_at"]) == (3, "critical", None)
+    status, detail = get(f"{pipeline.url}/api/incidents/{incident['id']}", operator)
+    assert status == 200 and fingerprint in {a["fingerprint"] for a in detail["alerts"]}
+    assert get(f"{pipeline.url}/api/incidents/INC-NONE", operator)[0] == 404
 
     results: list[tuple[int, dict[str, Any]]] = []
     acks = [

@@ -7,7 +7,7 @@ from typing import Any
 
 from alerts.engine import AlertEngine
 from alerts.lifecycle import Command, Policy
-from alerts.model import Kind, Severity, Transition
+from alerts.model import Kind, Severity, Transition, notifiable
 from alerts.packs import SHIPPED, RuleBook, load_packs
 from ioc.feeds import registry
 from ioc.sources import metadata
@@ -50,6 +50,16 @@ def test_the_flood_scenario_raises_each_alarm_level_then_resolves() -> None:
     assert [t.seq for t in out] == list(range(1, 7)) and len({t.fingerprint for t in out}) == 1
 
 
+def test_the_composite_fires_while_the_river_is_above_a_level_and_rising() -> None:
+    out = play_flood(engine())
+    [fired, resolved] = [t for t in out if t.rule == "rising-above-alarm"]
+    alarm = next(t for t in out if t.rule == "alarm-level" and t.kind is Kind.FIRED)
+    rise_end = next(t for t in out if t.rule == "rising-fast" and t.kind is Kind.RESOLVED)
+    assert (fired.kind, fired.severity, fired.at) == (Kind.FIRED, Severity.CRITICAL, alarm.at)
+    assert fired.summary["vi"] == "Lũ trên mức báo động và đang lên nhanh"
+    assert resolved.kind is Kind.RESOLVED and rise_end.at < resolved.at <= rise_end.at + timedelta(minutes=35)
+
+
 def test_the_rise_rule_fires_on_the_way_up_and_clears() -> None:
     out = [t for t in play_flood(engine()) if t.rule == "rising-fast"]
     assert [t.kind for t in out] == [Kind.FIRED, Kind.RESOLVED]
@@ -88,3 +98,40 @@ def test_the_first_tick_after_a_start_sends_the_recent_transitions_again() -> No
     assert {t.id for t in played} <= {t.id for t in again}
     assert all(t in played for t in again if t.rule != "gauge-silent")
     assert restarted.tick(0, START + timedelta(hours=40, minutes=2)) == []
+
+
+def test_a_silent_source_inhibits_its_other_alerts() -> None:
+    e = AlertEngine(
+        {}, {}, RuleBook(load_packs([SHIPPED], registry())), Policy(escalate_after=timedelta(hours=20)), metadata
+    )
+    flood = Scenario("flood", START)
+    rising = readings_between(7, START, START + timedelta(hours=13), 300, flood, GAUGES[:1])
+    for env in rising:
+        e.observe(env.to_dict(), "obs", 0, env.ts)  # arrival = event time
+    last = rising[-1].ts
+    e.tick(0, last)
+    silent = e.tick(0, last + timedelta(minutes=16))
+    assert [(t.rule, t.kind, t.inhibited) for t in silent] == [("gauge-silent", Kind.FIRED, False)]
+    assert (
+        e.tick(0, START + timedelta(hours=30)) == []
+    )  # the critical alarm would escalate now, but the gauge is silent
+    back = readings_between(
+        7, START + timedelta(hours=30), START + timedelta(hours=30, minutes=5), 300, flood, GAUGES[:1]
+    )
+    returned = e.observe(back[0].to_dict(), "obs", 0, back[0].ts)
+    assert returned[0].rule == "gauge-silent" and returned[0].kind is Kind.RESOLVED
+    assert all(not t.inhibited for t in returned)  # the silence ended first: the level's news goes out again
+
+
+def test_a_late_indicator_of_a_silent_station_is_recorded_but_not_notified() -> None:
+    e = engine()
+    seen = START
+    e.observe(
+        {"feed": "air_quality", "source": "HUE-AQ-01", "ts": seen.isoformat(), "values": {"pm25": 20}}, "obs", 0, seen
+    )
+    e.tick(0, seen)
+    assert [t.rule for t in e.tick(0, seen + timedelta(minutes=6))] == ["air-station-silent"]
+    late_aqi = {"kpi": "vn_aqi_1h", "feed": "air_quality", "source": "HUE-AQ-01", "value": 180,
+                "window_end": seen.isoformat()}  # fmt: skip
+    [fired] = e.observe(late_aqi, "kpi", 0, seen + timedelta(minutes=7))
+    assert (fired.rule, fired.kind, fired.inhibited, notifiable(fired)) == ("aqi-category", Kind.FIRED, True, False)

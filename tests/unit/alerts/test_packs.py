@@ -45,6 +45,8 @@ def test_the_shipped_packs_load() -> None:
         ("pack: x\nversion: 1\ndomain: air\nrules: [{name: a, type: absence, feed: hydro, colour: red}]",
          r"bad.yaml.rules\[0\].colour: Extra inputs are not permitted"),
         ("pack: [x\n", "bad.yaml: not valid YAML"),
+        (HEAD + f"rules: [{{name: c, type: composite, feed: hydro, all: [a]}}, {ABSENT}]",
+         r"bad.yaml.rules\[0\].members: \['a'\] are not rules listed before it"),
     ],
 )  # fmt: skip
 def test_a_broken_pack_is_refused_naming_file_and_field(tmp_path: Path, text: str, message: str) -> None:

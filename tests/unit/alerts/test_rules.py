@@ -8,7 +8,19 @@ from typing import Any
 import pytest
 
 from alerts.model import Severity
-from alerts.rules import Absence, Anomaly, Band, Condition, Rate, Rule, Sample, Threshold, parse_duration, parse_rule
+from alerts.rules import (
+    Absence,
+    Anomaly,
+    Band,
+    Composite,
+    Condition,
+    Rate,
+    Rule,
+    Sample,
+    Threshold,
+    parse_duration,
+    parse_rule,
+)
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
@@ -155,3 +167,20 @@ def test_absence_counts_from_when_the_worker_began_watching() -> None:
     restarted = {"interval_seconds": 60, "watched_since": (T0 + timedelta(hours=5)).timestamp()}
     quiet = rule.evaluate(memory, Sample("S1", T0 + timedelta(hours=5, seconds=60), None, restarted))
     assert quiet is not None and not quiet.active and quiet.value == 60
+
+
+def test_composite_all_and_any_within_the_window() -> None:
+    both = Composite(name="c", type="composite", feed="hydro", all=["level", "rise"], within="30m")
+    either = Composite(name="c", type="composite", feed="hydro", any=["level", "rise"], within="30m")
+    t = T0.timestamp()
+
+    def judge(rule: Composite, members: dict[str, float | None]) -> bool:
+        cond = rule.evaluate({}, Sample("G", T0, 1.0, {"members": members}))
+        return cond is not None and cond.active
+
+    assert judge(both, {"level": t, "rise": t - 1799})
+    assert not judge(both, {"level": t, "rise": t - 1801})  # the rise ended more than 30 min ago
+    assert not judge(both, {"level": t, "rise": None})
+    assert judge(either, {"level": None, "rise": t - 60}) and not judge(either, {"level": None, "rise": None})
+    with pytest.raises(ValueError, match="exactly one of 'all' or 'any'"):
+        Composite(name="c", type="composite", feed="hydro", all=["a"], any=["b"])
