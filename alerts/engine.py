@@ -61,9 +61,10 @@ class AlertEngine:
         recent = [*(stored.get("recent", []) if stored else []), *(t.to_dict() for t in new)][-RECENT:]
         self.alerts[alert.labels.fingerprint] = {"p": partition, "alert": alert.to_dict(), "recent": recent}
 
-    def _last_on(self, fingerprint: str) -> float | None:
+    def _member(self, fingerprint: str) -> tuple[bool, float | None]:
+        """(active now, last active time) of a composite's member rule for one source."""
         stored = self.memory.get(fingerprint)
-        return stored.get("on") if stored else None
+        return (bool(stored.get("a")), stored.get("on")) if stored else (False, None)
 
     def silent(self, source: str, now: datetime) -> bool:
         """Whether an absence alert of ``source`` is open: its other alerts are inhibited (not notified,
@@ -92,9 +93,16 @@ class AlertEngine:
             return []
         cond = bound.rule.evaluate(memory, sample)
         seen = at if sample.value is not None and not bound.rule.ticks else newest
-        # When the rule was last active (composites of its pack read it).
-        on = at if cond is not None and cond.active else (stored.get("on") if stored else None)
-        self.memory[fingerprint] = {"p": partition, "m": memory, "t": seen, "on": on}
+        # Whether the rule is active, and when it last was (composites of its pack read both). A clock
+        # tick of a rule that stays active changes nothing, so it writes nothing.
+        was = bool(stored and stored.get("a"))
+        active = cond.active if cond is not None else was
+        on = stored.get("on") if stored else None
+        if active and (not was or not bound.rule.ticks):
+            on = at
+        entry = {"p": partition, "m": memory, "t": seen, "on": on, "a": active}
+        if entry != stored:  # a clock tick that changes nothing writes nothing (the table is changelogged)
+            self.memory[fingerprint] = entry
         if cond is None:
             return []
         alert = self.alert(fingerprint)
@@ -128,7 +136,7 @@ class AlertEngine:
             rule = bound.rule
             if isinstance(rule, Composite):
                 meta = meta if meta is not None else self.meta(feed, source)
-                members = {name: self._last_on(f"{bound.pack.name}/{name}|{source}") for name in rule.members}
+                members = {name: self._member(f"{bound.pack.name}/{name}|{source}") for name in rule.members}
                 sample = Sample(source, at, 1.0, {**meta, "members": members})
                 out.extend(self._evaluate(bound, sample, feed, body.get("unit_code"), partition, received))
                 continue

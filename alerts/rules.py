@@ -286,8 +286,8 @@ class Absence(Rule):
 
 @register
 class Composite(Rule):
-    """All (or any) of other rules of the pack active for the source within ``within`` (e.g. a river
-    above an alarm level and rising fast). The engine passes the members' last active times."""
+    """All (or any) of other rules of the pack active for the source now or within ``within`` (e.g. a
+    river above an alarm level and rising fast). The engine passes each member's (active, last active)."""
 
     kind = "composite"
     all: list[str] | None = None
@@ -305,11 +305,16 @@ class Composite(Rule):
         return list(self.all or self.any or [])
 
     def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
-        last_on: dict[str, float | None] = sample.meta.get("members", {})
+        members: dict[str, tuple[bool, float | None]] = sample.meta.get("members", {})
         now = sample.at.timestamp()
-        recent = [name for name in self.members if (t := last_on.get(name)) is not None and now - t <= self.within]
-        active = len(recent) == len(self.members) if self.all else bool(recent)
-        return Condition(active, self.severity, float(len(recent)), float(len(self.members) if self.all else 1))
+
+        def recent(name: str) -> bool:
+            active, last_on = members.get(name, (False, None))
+            return active or (last_on is not None and now - last_on <= self.within)
+
+        recent_ones = [name for name in self.members if recent(name)]
+        active = len(recent_ones) == len(self.members) if self.all else bool(recent_ones)
+        return Condition(active, self.severity, float(len(recent_ones)), float(len(self.members) if self.all else 1))
 
 
 def parse_rule(data: object, where: str) -> Rule:

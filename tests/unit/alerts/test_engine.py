@@ -135,3 +135,28 @@ def test_a_late_indicator_of_a_silent_station_is_recorded_but_not_notified() -> 
                 "window_end": seen.isoformat()}  # fmt: skip
     [fired] = e.observe(late_aqi, "kpi", 0, seen + timedelta(minutes=7))
     assert (fired.rule, fired.kind, fired.inhibited, notifiable(fired)) == ("aqi-category", Kind.FIRED, True, False)
+
+
+class CountingDict(dict[str, Any]):
+    """A dict that counts writes: each is a changelog message in the worker."""
+
+    writes = 0
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.writes += 1
+        super().__setitem__(key, value)
+
+
+def test_clock_ticks_that_change_nothing_write_nothing() -> None:
+    memory = CountingDict()
+    e = AlertEngine(memory, {}, RuleBook(load_packs([SHIPPED], registry())), Policy(), metadata)
+    e.observe(
+        {"feed": "air_quality", "source": "HUE-AQ-01", "ts": START.isoformat(), "values": {"pm25": 20}}, "obs", 0, START
+    )
+    assert memory.writes == 2  # the station's arrival (absence) and its PM2.5 history (anomaly)
+    for second in range(0, 280, 5):  # quiet, not yet silent: nothing changes
+        e.tick(0, START + timedelta(seconds=second))
+    assert memory.writes == 2
+    for second in range(301, 600, 5):  # silent from 300 s: one write when it turns active, then none
+        e.tick(0, START + timedelta(seconds=second))
+    assert memory.writes == 3

@@ -174,13 +174,15 @@ def test_composite_all_and_any_within_the_window() -> None:
     either = Composite(name="c", type="composite", feed="hydro", any=["level", "rise"], within="30m")
     t = T0.timestamp()
 
-    def judge(rule: Composite, members: dict[str, float | None]) -> bool:
+    def judge(rule: Composite, members: dict[str, tuple[bool, float | None]]) -> bool:
         cond = rule.evaluate({}, Sample("G", T0, 1.0, {"members": members}))
         return cond is not None and cond.active
 
-    assert judge(both, {"level": t, "rise": t - 1799})
-    assert not judge(both, {"level": t, "rise": t - 1801})  # the rise ended more than 30 min ago
-    assert not judge(both, {"level": t, "rise": None})
-    assert judge(either, {"level": None, "rise": t - 60}) and not judge(either, {"level": None, "rise": None})
+    assert judge(both, {"level": (True, t), "rise": (False, t - 1799)})
+    assert not judge(both, {"level": (True, t), "rise": (False, t - 1801)})  # the rise ended over 30 min ago
+    assert judge(both, {"level": (True, t - 7200), "rise": (True, t)})  # active since long ago: still active
+    assert not judge(both, {"level": (True, t), "rise": (False, None)})
+    assert judge(either, {"level": (False, None), "rise": (False, t - 60)})
+    assert not judge(either, {"level": (False, None), "rise": (False, None)})
     with pytest.raises(ValueError, match="exactly one of 'all' or 'any'"):
         Composite(name="c", type="composite", feed="hydro", all=["a"], any=["b"])
