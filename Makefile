@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint browser infra-up infra-down infra-status clean
+.PHONY: install peer run test bench lint browser infra-up infra-down infra-status clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,19 +14,33 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## venv with the pinned dependencies (reused while pyproject.toml is unchanged)
 
+# The benchmark's peer (Quix Streams) pins pydantic below ours: it gets an environment of its own.
+PEER_STAMP := .venv-peer/.installed-$(shell cksum bench/peers/requirements.txt | cut -d' ' -f1)
+$(PEER_STAMP): bench/peers/requirements.txt
+	test -x .venv-peer/bin/python || $(PYTHON) -m venv .venv-peer
+	.venv-peer/bin/python -m pip install -q -r bench/peers/requirements.txt
+	rm -f .venv-peer/.installed-* && touch $(PEER_STAMP)
+
+peer: $(PEER_STAMP)
+
 run: install  ## local Kafka + TimescaleDB (unless IOC_KAFKA_BOOTSTRAP / IOC_DATABASE_URL), worker, dashboard, simulators
 	$(BIN)/ioc run
 
 lint: install
-	$(BIN)/ruff check ioc streams alerts dashboard simulators tests
-	$(BIN)/ruff format --check ioc streams alerts dashboard simulators tests
+	$(BIN)/ruff check ioc streams alerts dashboard simulators bench tests
+	$(BIN)/ruff format --check ioc streams alerts dashboard simulators bench tests
 	$(BIN)/mypy
 
 browser:  ## Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser)
 	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
-test: install lint browser  ## the whole suite against real Kafka and TimescaleDB started for the tests (.ioc-test/)
+test: install peer lint browser  ## the whole suite against real Kafka and TimescaleDB started for the tests (.ioc-test/)
 	$(BIN)/pytest
+
+# Its own local services (.ioc-bench/, other ports) so a running `make run` neither disturbs nor is disturbed.
+BENCH_ENV := IOC_HOME=.ioc-bench IOC_KAFKA_PORT=39092 IOC_KAFKA_CONTROLLER_PORT=39093 IOC_PG_PORT=56432 IOC_DASHBOARD_PORT=8288
+bench: install peer  ## ceilings, drain, peer, steady latency, fan-out, scale-out; table + bench/results/*.json
+	$(BENCH_ENV) $(BIN)/ioc bench $(BENCH_ARGS)
 
 infra-up: install
 	$(BIN)/ioc infra up
@@ -39,4 +53,5 @@ infra-status: install
 
 clean:  ## stop local infra and remove the venv and all local data
 	-test -x $(BIN)/ioc && $(BIN)/ioc infra down
-	rm -rf $(VENV) .ioc .ioc-test
+	-test -x $(BIN)/ioc && $(BENCH_ENV) $(BIN)/ioc infra down
+	rm -rf $(VENV) .venv-peer .ioc .ioc-test .ioc-bench

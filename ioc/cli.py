@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from kafka.errors import KafkaError
 from pydantic import ValidationError
 
+from bench import STAGES as BENCH_STAGES
 from ioc.settings import Settings, get_settings
 
 cli = typer.Typer(
@@ -130,7 +133,8 @@ def worker() -> None:
     app.conf.datadir.mkdir(parents=True, exist_ok=True)  # Faust creates only its last part
     # Faust's worker command starts its web server on port 6066 unless told not to, whatever the app's
     # web_enabled says; two workers on one host would then collide.
-    sys.argv = ["ioc worker", "worker", "--without-web", "--loglevel", s.log_level]
+    level = {"warning": "warn"}.get(s.log_level, s.log_level)  # Faust's own name for it
+    sys.argv = ["ioc worker", "worker", "--without-web", "--loglevel", level]
     app.main()
 
 
@@ -195,21 +199,29 @@ def run(
     ] = None,
 ) -> None:
     """Start everything: local infra (unless external), topics and schema, worker, dashboard, simulators."""
-    from ioc.infra import InfraError, LocalInfra
     from ioc.supervisor import Child, supervise
 
     s = settings()
+    with _services(s):
+        children = [Child("worker", ["worker"]), Child("dashboard", ["dashboard"])]
+        if s.simulate if simulate is None else simulate:
+            children.append(Child("simulator", ["simulate"]))
+        supervise(children, s.dashboard_url)
+
+
+@contextmanager
+def _services(s: Settings) -> Iterator[None]:
+    """Local infra (what the settings leave local), topics and schema; on leaving, stops what it started."""
+    from ioc.infra import InfraError, LocalInfra
+
     infra = LocalInfra(s)
     try:
         started = infra.up()
     except InfraError as exc:
         raise _fail(exc) from exc
-    _init(s)
-    children = [Child("worker", ["worker"]), Child("dashboard", ["dashboard"])]
-    if s.simulate if simulate is None else simulate:
-        children.append(Child("simulator", ["simulate"]))
     try:
-        supervise(children, s.dashboard_url)
+        _init(s)
+        yield
     finally:
         if started:
             log.info("stopping the local %s started by this run", " and ".join(started))
@@ -406,6 +418,46 @@ def deadletter_replay(
     except KafkaError as exc:
         raise _fail(RuntimeError(f"Kafka: {exc}")) from exc
     typer.echo(f"replayed {count} dead letters", err=True)
+
+
+@cli.command("bench")
+def bench(
+    records: Annotated[int, typer.Option(min=20, help="Readings in the drain workload.")] = 20_000,
+    seconds: Annotated[float, typer.Option(min=1, help="Duration of the steady-rate stage.")] = 60.0,
+    rate: Annotated[
+        float | None, typer.Option(min=1, help="Readings/s of the steady stage (default: half this run's drain rate).")
+    ] = None,
+    clients: Annotated[int, typer.Option(min=1, help="Websocket clients of the fan-out stage.")] = 1000,
+    fanout_rate: Annotated[float, typer.Option(min=1, help="KPI messages/s in the fan-out stage.")] = 10.0,
+    fanout_seconds: Annotated[float, typer.Option(min=1, help="Duration of each fan-out phase.")] = 20.0,
+    only: Annotated[
+        str | None, typer.Option(help="Comma-separated stages to run (default all): " + ", ".join(BENCH_STAGES))
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder of the JSON result files.")] = Path("bench/results"),
+) -> None:
+    """Measure the pipeline beside its ceilings and a peer on the local (or configured) Kafka and TimescaleDB;
+    prints a table and writes bench-<time>.json (see docs/performance.md)."""
+    from bench.run import Plan
+    from bench.run import run as run_bench
+
+    stages = tuple(BENCH_STAGES if only is None else (name.strip() for name in only.split(",") if name.strip()))
+    unknown = sorted(set(stages) - set(BENCH_STAGES))
+    if unknown or not stages:
+        raise _fail(ValueError(f"--only: unknown stages {unknown}; choose from {', '.join(BENCH_STAGES)}"))
+    s = settings()
+    plan = Plan(
+        records=records,
+        steady_seconds=seconds,
+        steady_rate=rate,
+        clients=clients,
+        fanout_rate=fanout_rate,
+        fanout_seconds=fanout_seconds,
+        stages=stages,
+    )
+    with _services(s):
+        results = run_bench(s, plan, say=lambda line: typer.echo(line, err=True))
+    typer.echo(results.table())
+    typer.echo(f"results: {results.write(out)}", err=True)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import faust
 
@@ -22,6 +23,7 @@ from ioc import topics
 from ioc.feeds import registry
 from ioc.sources import metadata
 from streams.app import app, decode, raw_topic, settings
+from streams.batched_table import BATCH, BATCH_WAIT, BatchedTable
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +31,8 @@ inputs = app.topic(topics.OBS, topics.KPI, topics.ALERT_COMMANDS, key_type=bytes
                    key_serializer="raw", value_serializer="raw")  # fmt: skip
 commands = raw_topic(topics.ALERT_COMMANDS)
 alerts_out = raw_topic(topics.ALERTS)
-memory = app.Table("alert-memory", partitions=settings.topic_partitions, key_type=str)
-state = app.Table("alert-state", partitions=settings.topic_partitions, key_type=str)
+memory = BatchedTable(app.Table("alert-memory", partitions=settings.topic_partitions, key_type=str))
+state = BatchedTable(app.Table("alert-state", partitions=settings.topic_partitions, key_type=str))
 watcher = PackWatcher([SHIPPED, *([settings.rules_dir] if settings.rules_dir else [])], registry())
 
 
@@ -52,25 +54,36 @@ async def publish(transitions: list[Transition]) -> None:
 
 @app.agent(inputs)
 async def evaluate(stream: faust.StreamT) -> None:
-    async for event in stream.events():
-        message = event.message
-        body = decode(message)
-        if body is None:
-            continue
-        now = datetime.now(UTC)
-        if message.topic == topics.OBS:
-            await publish(engine.observe(body, "obs", message.partition, now))
-        elif message.topic == topics.KPI:
-            await publish(engine.observe(body, "kpi", message.partition, now))
-        elif body.get("type") == "tick":
-            await publish(engine.tick(message.partition, datetime.fromisoformat(body["at"])))
-        elif body.get("type") == "command":
-            try:
-                command = Command.from_dict(body)
-            except (KeyError, TypeError, ValueError) as exc:
-                log.error("skipping a malformed alert command at offset %s: %s", message.offset, exc)
-                continue
-            await publish(engine.command(command, message.partition))
+    """Batches of events, as the KPI agent (streams.batched_table): the alert state a batch changed reaches
+    the tables once per key, then the batch's transitions are sent; the events are acknowledged after."""
+    async for events in stream.take_events(BATCH, within=BATCH_WAIT):  # type: ignore[attr-defined]  # not in StreamT
+        out: list[Transition] = []
+        for event in events:
+            memory.partition = state.partition = event.message.partition
+            out.extend(_handle(event.message))
+        memory.commit()
+        state.commit()
+        await publish(out)
+
+
+def _handle(message: Any) -> list[Transition]:
+    body = decode(message)
+    if body is None:
+        return []
+    if message.topic == topics.OBS:
+        return engine.observe(body, "obs", message.partition, datetime.now(UTC))
+    if message.topic == topics.KPI:
+        return engine.observe(body, "kpi", message.partition, datetime.now(UTC))
+    if body.get("type") == "tick":
+        return engine.tick(message.partition, datetime.fromisoformat(body["at"]))
+    if body.get("type") == "command":
+        try:
+            command = Command.from_dict(body)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("skipping a malformed alert command at offset %s: %s", message.offset, exc)
+            return []
+        return engine.command(command, message.partition)
+    return []
 
 
 @app.timer(interval=settings.alert_tick_seconds, on_leader=True)

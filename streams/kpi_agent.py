@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import faust
 
 from ioc.envelope import envelope_from_dict
 from ioc.feeds import registry
 from streams.app import app, decode, kpi, obs, settings
+from streams.batched_table import BATCH, BATCH_WAIT, BatchedTable
 from streams.hourly_aqi import HOUR
 from streams.windows import TumblingMeans
 
 log = logging.getLogger(__name__)
 
-windows = app.Table("kpi-windows", partitions=settings.topic_partitions, key_type=str)
-watermarks = app.Table("kpi-watermarks", partitions=settings.topic_partitions, key_type=str)
-seen = app.Table("kpi-seen", partitions=settings.topic_partitions, key_type=str)
+tables = [
+    BatchedTable(app.Table(name, partitions=settings.topic_partitions, key_type=str))
+    for name in ("kpi-windows", "kpi-watermarks", "kpi-seen")
+]
+windows, watermarks, seen = tables
 engines = [
     TumblingMeans(
         windows,
@@ -37,15 +41,31 @@ engines = [
 
 @app.agent(obs)
 async def aggregate(stream: faust.StreamT) -> None:
-    async for event in stream.events():
-        body = decode(event.message)
-        if body is None:
-            continue
-        env = envelope_from_dict(body)
-        for engine in engines:
-            for record in engine.add(env, event.message.partition):
-                # Keyed by source: every KPI of a station lands in one partition, for indicators built on them.
-                await kpi.send(key=env.source.encode(), value=json.dumps(record).encode())
+    """Batches of events: the state changes of a batch reach the tables (and changelogs) once per key before
+    the batch's KPI records are sent; Faust acknowledges the events only after the batch."""
+    async for events in stream.take_events(BATCH, within=BATCH_WAIT):  # type: ignore[attr-defined]  # not in StreamT
+        out: list[dict[str, Any]] = []
+        for event in events:
+            body = decode(event.message)
+            if body is None:
+                continue
+            env = envelope_from_dict(body)
+            for table in tables:
+                table.partition = event.message.partition
+            for engine in engines:
+                out.extend(engine.add(env, event.message.partition))
+        for table in tables:
+            table.commit()
+        for record in out:
+            # Keyed by source: every KPI of a station lands in one partition, for indicators built on them.
+            await kpi.send(key=record["source"].encode(), value=json.dumps(record).encode())
+
+
+@app.on_partitions_assigned.connect
+async def reindex_expiry(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    """Ids restored from the changelog after a rebalance are unknown to the engines' expiry index."""
+    for engine in engines:
+        engine.reindex()
 
 
 @app.timer(interval=1.0)

@@ -19,8 +19,9 @@ tables' changelogs. Rules, from docs/architecture.md:
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import MutableMapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +55,11 @@ class WindowState:
         self.count += 1
         self.min = min(self.min, value)
         self.max = max(self.max, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The state as the tables keep it (fields are plain values: a shallow copy is dataclasses.asdict,
+        at a fraction of its cost on the worker's hot path)."""
+        return dict(vars(self))
 
     def record(self, kpi: str) -> dict[str, Any]:
         """The message this window puts on ioc.kpi."""
@@ -106,6 +112,11 @@ class TumblingMeans:
         # written; the table learns it with the window's next record. Lost on restart: the window is then
         # flushed once more with the same content, which the idempotent sink absorbs.
         self.flushed: set[str] = set()
+        # Which ``seen`` keys expire when, per partition: forgetting old ids then needs no scan of them all
+        # (an hour of ids per station for the hourly means). Memory only: built from the table when first
+        # needed, and again after ``reindex`` (the agent calls it when partitions are assigned, since a
+        # rebalance restores entries this process never indexed).
+        self._expiring: dict[int, dict[float, list[str]]] = {}
 
     def _mark(self, partition: int) -> str:
         return f"{self.kpi}|p{partition}"
@@ -127,6 +138,7 @@ class TumblingMeans:
         elif metrics and record_key in self.seen:
             self.duplicates += 1
         elif metrics:
+            self._expiry(partition)[end].append(record_key)
             self.seen[record_key] = [end, partition]
             for metric in metrics:
                 out.extend(self._aggregate(env, metric, start, end, partition))
@@ -149,7 +161,7 @@ class TumblingMeans:
         if state.emitted:
             state.revision += 1
             out.append(state.record(self.kpi))
-        self.windows[key] = asdict(state)
+        self.windows[key] = state.as_dict()
         self.flushed.discard(key)
         return out
 
@@ -184,10 +196,25 @@ class TumblingMeans:
             elif not state.emitted:
                 state.emitted = True
                 out.append(state.record(self.kpi))
-                self.windows[key] = asdict(state)
+                self.windows[key] = state.as_dict()
         horizon = newest - self.lateness
-        prefix = self.kpi + "|"
-        for key, (end, part) in list(self.seen.items()):
-            if part == partition and end <= horizon and key.startswith(prefix):
-                del self.seen[key]
+        index = self._expiry(partition)
+        for end in [end for end in index if end <= horizon]:
+            for key in index.pop(end):
+                self.seen.pop(key, None)
         return out
+
+    def reindex(self) -> None:
+        """Forget the expiry index: the tables changed under it (partitions assigned after a rebalance)."""
+        self._expiring.clear()
+
+    def _expiry(self, partition: int) -> dict[float, list[str]]:
+        """The ``seen`` keys of ``partition`` by window end, built from the table when missing."""
+        index = self._expiring.get(partition)
+        if index is None:
+            index = self._expiring[partition] = defaultdict(list)
+            prefix = self.kpi + "|"
+            for key, (end, part) in list(self.seen.items()):
+                if part == partition and key.startswith(prefix):
+                    index[end].append(key)
+        return index

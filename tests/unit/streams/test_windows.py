@@ -139,3 +139,17 @@ def test_same_final_windows_whatever_the_order_within_lateness() -> None:
     shuffled = records[:]
     rng.shuffle(shuffled)
     assert final(shuffled) == final(records)
+
+
+def test_ids_restored_from_the_tables_after_a_restart_are_forgotten_too() -> None:
+    """A new process (a restart, a rebalance) knows the kept ids only from the table: they still expire."""
+    windows: dict[str, Any] = {}
+    watermarks: dict[str, float] = {}
+    seen: dict[str, list[float]] = {}
+    first = TumblingMeans(windows, watermarks, seen, size=60, lateness=60, metrics_of={"air_quality": ("pm25",)})
+    for seconds in (10, 20, 70):
+        first.add(env(seconds, 1), 0)
+    assert len(seen) == 3
+    restarted = TumblingMeans(windows, watermarks, seen, size=60, lateness=60, metrics_of={"air_quality": ("pm25",)})
+    restarted.add(env(190, 1), 0)
+    assert sorted(end for end, _ in seen.values()) == [T0.timestamp() + 240]
