@@ -15,11 +15,15 @@ from datetime import timedelta
 import psycopg
 
 LOCK = "SELECT pg_advisory_xact_lock(hashtext('ioc-incidents'))"
+# A batch may hold a transition twice (sent again after a restart): each is grouped once.
 FIRED = """
-SELECT s.id, s.fingerprint, s.domain, split_part(coalesce(s.unit_code, ''), '.', 1), s.severity, s.time
-FROM {stage} s WHERE s.kind = 'fired'
-  AND NOT EXISTS (SELECT 1 FROM incident_alert ia WHERE ia.transition_id = s.id)
-ORDER BY s.time, s.id
+SELECT * FROM (
+  SELECT DISTINCT ON (s.id) s.id, s.fingerprint, s.domain, split_part(coalesce(s.unit_code, ''), '.', 1),
+    s.severity, s.time
+  FROM {stage} s WHERE s.kind = 'fired'
+    AND NOT EXISTS (SELECT 1 FROM incident_alert ia WHERE ia.transition_id = s.id)
+  ORDER BY s.id
+) fired ORDER BY time, id
 """
 CURRENT = """
 SELECT id FROM incident

@@ -110,3 +110,31 @@ async def test_a_database_that_comes_back_is_retried_not_crashed(settings: Setti
     await asyncio.wait_for(task, 10)
     await sink.close()
     assert query(settings, "SELECT count(*) FROM observation WHERE source = 'RETRY-1'")[0][0] == 2
+
+
+async def test_a_transition_twice_in_one_batch_joins_its_incident_once(settings: Settings) -> None:
+    """After a restart the alert agent sends recent transitions again; both copies can land in one batch."""
+    from datetime import UTC, datetime, timedelta
+
+    from alerts.model import Kind, Severity, State, Transition
+    from streams.sinks import AlertSink
+
+    source = f"DUP-{uuid.uuid4().hex[:8]}"
+    at = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+    fired = Transition(
+        f"feed-health/silent|{source}", 1, Kind.FIRED, State.FIRING, Severity.WARNING, "silent", "absence",
+        "feed-health", "feed", source, "air_quality", f"X{source}.W1", at, at,
+    ).to_dict()  # fmt: skip
+    sink = AlertSink(settings.dsn, timedelta(minutes=60))
+    try:
+        await sink.write([fired, fired])
+        await sink.write([fired])
+    finally:
+        await sink.close()
+    rows = query(
+        settings,
+        "SELECT i.alert_count FROM incident i JOIN incident_alert ia ON ia.incident_id = i.id"
+        " WHERE ia.fingerprint = %s",
+        (f"feed-health/silent|{source}",),
+    )
+    assert rows == [(1,)]
