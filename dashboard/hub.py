@@ -56,6 +56,10 @@ class Hub:
             self.latest[channel].setdefault(message_key(channel, row), row)
 
     def publish(self, channel: str, data: dict[str, Any]) -> None:
+        if channel == "obs":
+            data.pop("attributes", None)  # screens get readings; event attributes stay behind the API
+            if not data.get("values"):
+                return
         key = message_key(channel, data)
         kept = self.latest[channel].get(key)
         if channel == "kpi" and not supersedes(data, kept):

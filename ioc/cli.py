@@ -159,17 +159,25 @@ def simulate(
     history_hours: Annotated[
         int | None, typer.Option(min=0, max=48, help="Hours of coarser history (every 5 min) sent before that.")
     ] = None,
+    event_history_days: Annotated[
+        int | None, typer.Option(min=0, max=60, help="Days of dossiers and feedback played at start.")
+    ] = None,
     duration: Annotated[float | None, typer.Option(min=0, help="Stop after this many seconds.")] = None,
     scenario: Annotated[
         str | None,
-        typer.Option(help="normal, or flood: the rain began 10 h ago and the rivers pass alarm level III now."),
+        typer.Option(
+            help="normal; flood: the rain began 10 h ago and the rivers pass alarm level III now;"
+            " service-backlog: since 10 h ago, twice the dossiers, a third of them late."
+        ),
     ] = None,
 ) -> None:
-    """Play the simulators (air quality, gauges) into Kafka (deterministic: same seed and times, same records)."""
+    """Play the simulators (air quality, gauges, roads, dossiers and payments, citizen feedback) into Kafka.
+
+    Deterministic: the same seed and times give the same records, with the same ids."""
     from datetime import UTC, datetime, timedelta
 
-    from simulators.hydro import SCENARIOS, Scenario
     from simulators.producer import History, run_simulators
+    from simulators.scenario import SCENARIOS, Scenario
 
     name = scenario or settings().simulator_scenario
     if name not in SCENARIOS:
@@ -180,6 +188,7 @@ def simulate(
         hours=s.simulator_history_hours if history_hours is None else history_hours,
         hour_interval=s.simulator_history_interval_seconds,
         minutes=s.simulator_backfill_minutes if backfill_minutes is None else backfill_minutes,
+        event_days=s.simulator_event_history_days if event_history_days is None else event_history_days,
     )
     sent = run_simulators(
         s.bootstrap_servers,

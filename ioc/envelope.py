@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ioc.feeds import FeedKind
+from ioc.feeds import Attribute, FeedKind
 
 SOURCE_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 
@@ -37,7 +37,7 @@ class Envelope:
     id: str
     unit_code: str | None = None
     geo: dict[str, float] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)  # event feeds; times normalised to UTC ISO 8601
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -51,6 +51,8 @@ class Envelope:
             body["unit_code"] = self.unit_code
         if self.geo is not None:
             body["geo"] = self.geo
+        if self.attributes:
+            body["attributes"] = self.attributes
         return body
 
     def to_bytes(self) -> bytes:
@@ -74,7 +76,9 @@ def parse_time(value: object, field_name: str = "ts") -> datetime:
 
 
 def _values(raw: object, kind: FeedKind) -> dict[str, float]:
-    if not isinstance(raw, dict) or not raw:
+    if raw is None and kind.attributes:
+        return {}  # an event feed's record may carry attributes only
+    if not isinstance(raw, dict) or not (raw or kind.attributes):
         raise RecordError("values", "type", "must be a non-empty object of metric: number")
     values: dict[str, float] = {}
     for name, value in raw.items():
@@ -88,6 +92,43 @@ def _values(raw: object, kind: FeedKind) -> dict[str, float]:
             raise RecordError(where, "range", f"{value} {metric.unit} is outside [{metric.min:g}, {metric.max:g}]")
         values[name] = float(value)
     return values
+
+
+def _attribute(value: object, spec: Attribute, where: str) -> Any:
+    if spec.type == "time":
+        return parse_time(value, where).astimezone(UTC).isoformat()
+    if spec.type == "code":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RecordError(where, "type", f"must be an integer code, got {value!r}")
+        if value not in spec.codes:
+            raise RecordError(where, "code", f"{value} is not one of the codes {', '.join(map(str, spec.codes))}")
+        return value
+    if not isinstance(value, str):
+        raise RecordError(where, "type", f"must be a string, got {value!r}")
+    if spec.type == "enum" and value not in spec.choices:
+        raise RecordError(where, "choice", f"{value!r} is not one of {', '.join(spec.choices)}")
+    if not 0 < len(value) <= spec.max_length:
+        raise RecordError(where, "length", f"must be 1-{spec.max_length} characters")
+    return value
+
+
+def _attributes(raw: object, kind: FeedKind) -> dict[str, Any]:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise RecordError("attributes", "type", "must be an object of attribute: value")
+    for name in raw:
+        if name not in kind.attributes:
+            message = f"feed {kind.name!r} has no attribute {name!r}"
+            raise RecordError(f"attributes.{name}", "unknown_attribute", message)
+    for spec in kind.attributes.values():
+        if spec.required and raw.get(spec.name) is None:
+            raise RecordError(f"attributes.{spec.name}", "required", "is required")
+    return {
+        name: _attribute(value, kind.attributes[name], f"attributes.{name}")
+        for name, value in raw.items()
+        if value is not None
+    }
 
 
 def parse_envelope(raw: bytes, kind: FeedKind, now: datetime, max_future: timedelta) -> Envelope:
@@ -110,6 +151,9 @@ def parse_envelope(raw: bytes, kind: FeedKind, now: datetime, max_future: timede
     if ts - now > max_future:
         raise RecordError("ts", "future", f"{body['ts']} is more than {max_future} ahead of now")
     values = _values(body.get("values"), kind)
+    attributes = _attributes(body.get("attributes"), kind)
+    if not values and not attributes:
+        raise RecordError("values", "required", "a record carries values, attributes or both")
     record_id = body.get("id") or default_id(source, kind.name, ts)
     if not isinstance(record_id, str) or len(record_id) > 200:
         raise RecordError("id", "type", "must be a string of at most 200 characters")
@@ -119,7 +163,7 @@ def parse_envelope(raw: bytes, kind: FeedKind, now: datetime, max_future: timede
     geo = body.get("geo")
     if geo is not None and not _valid_geo(geo):
         raise RecordError("geo", "range", "must be {lat: -90..90, lon: -180..180}")
-    return Envelope(kind.name, source, ts, values, record_id, unit_code, geo)
+    return Envelope(kind.name, source, ts, values, record_id, unit_code, geo, attributes)
 
 
 def _valid_geo(geo: object) -> bool:
@@ -140,4 +184,5 @@ def envelope_from_dict(body: dict[str, Any]) -> Envelope:
         id=body["id"],
         unit_code=body.get("unit_code"),
         geo=body.get("geo"),
+        attributes=body.get("attributes", {}),
     )

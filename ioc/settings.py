@@ -76,7 +76,9 @@ class Settings(BaseSettings):
     notify_attempts: int = Field(6, ge=1, description="Attempts to deliver one notification before it is failed.")
     notify_backoff_seconds: float = Field(1.0, gt=0, description="First retry delay; doubles each attempt.")
     simulate: bool = Field(True, description="Whether `ioc run` starts the simulators.")
-    simulator_scenario: str = Field("normal", description="Scenario of the simulators: normal or flood.")
+    simulator_scenario: str = Field(
+        "normal", description="Scenario of the simulators: normal, flood or service-backlog."
+    )
     simulator_seed: int = Field(42, description="Seed of the deterministic simulators.")
     simulator_interval_seconds: float = Field(5.0, gt=0, description="Seconds between a station's readings.")
     simulator_backfill_minutes: int = Field(
@@ -86,6 +88,9 @@ class Settings(BaseSettings):
         12, ge=0, le=48, description="Hours of coarser history before that, so hourly indicators (VN_AQI) show at once."
     )
     simulator_history_interval_seconds: float = Field(300.0, gt=0, description="Spacing of that history.")
+    simulator_event_history_days: int = Field(
+        2, ge=0, le=60, description="Days of dossiers and feedback (whole lives so far) the simulator plays at start."
+    )
     log_level: str = Field("info", description="Log level of every process (debug, info, warning, error).")
 
     @field_validator("log_level")

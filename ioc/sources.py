@@ -24,7 +24,7 @@ class SourceError(ValueError):
 @dataclass(frozen=True)
 class Source:
     id: str
-    feed: str
+    feeds: tuple[str, ...]  # the feeds it reports: one for a station, several for an agency
     name: str
     unit_code: str
     lat: float
@@ -34,7 +34,8 @@ class Source:
 
 def parse_sources(data: object, origin: str) -> list[Source]:
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or "feed" not in data:
-        raise SourceError(f"{origin}: expected a mapping with 'feed' and a list 'sources'")
+        raise SourceError(f"{origin}: expected a mapping with 'feed' (a name or a list) and a list 'sources'")
+    feeds = tuple(map(str, data["feed"])) if isinstance(data["feed"], list) else (str(data["feed"]),)
     out: list[Source] = []
     for i, raw in enumerate(data["sources"]):
         where = f"{origin}.sources[{i}]"
@@ -50,7 +51,7 @@ def parse_sources(data: object, origin: str) -> list[Source]:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise SourceError(f"{where}.lat: coordinates out of range")
         extras = {k: v for k, v in raw.items() if k not in CORE}
-        out.append(Source(str(raw["id"]), str(data["feed"]), str(raw["name"]), str(raw["unit_code"]), lat, lon, extras))
+        out.append(Source(str(raw["id"]), feeds, str(raw["name"]), str(raw["unit_code"]), lat, lon, extras))
     return out
 
 
@@ -72,7 +73,7 @@ def sources() -> dict[str, Source]:
 
 
 def of_feed(feed: str) -> tuple[Source, ...]:
-    return tuple(s for s in sources().values() if s.feed == feed)
+    return tuple(s for s in sources().values() if feed in s.feeds)
 
 
 def metadata(feed: str, source: str) -> dict[str, Any]:

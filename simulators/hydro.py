@@ -9,7 +9,6 @@ to its base, so each alarm level is crossed going up and again going down.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -17,27 +16,12 @@ import numpy as np
 from ioc.envelope import Envelope, default_id
 from ioc.sources import Source, of_feed
 from simulators.clock import ticks
+from simulators.scenario import NORMAL, Scenario
 
 FEED = "hydro"
-SCENARIOS = ("normal", "flood")
 RISE_HOURS, FALL_HOURS, RAIN_HOURS = 12.0, 24.0, 10.0
 PEAK_MARGIN = 0.4  # m above alarm level III at the crest
 GAUGES: tuple[Source, ...] = of_feed(FEED)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str = "normal"
-    start: datetime | None = None  # when the flood's rain begins
-
-    def hours_in(self, ts: datetime) -> float | None:
-        """Hours since the flood began; None outside a flood."""
-        if self.name != "flood" or self.start is None or ts < self.start:
-            return None
-        return (ts - self.start).total_seconds() / 3600
-
-
-NORMAL = Scenario()
 
 
 def smoothstep(x: float) -> float:
@@ -63,7 +47,7 @@ def flood_level(gauge: Source, hours: float) -> float:
 
 def reading(seed: int, index: int, gauge: Source, ts: datetime, interval: float, scenario: Scenario) -> Envelope:
     rng = np.random.default_rng([seed, 1000 + index, int(ts.timestamp())])
-    hours = scenario.hours_in(ts)
+    hours = scenario.hours_in(ts, "flood")
     tide = 0.05 * math.sin(2 * math.pi * ts.timestamp() / (12.42 * 3600))
     if hours is None:
         level = base_level(gauge) + tide + rng.normal(0.0, 0.005)

@@ -12,9 +12,10 @@ from kafka import KafkaProducer
 
 from ioc.envelope import Envelope
 from ioc.topics import ingest_topic
-from simulators import air_quality, hydro
+from simulators import air_quality, dossier, feedback, hydro, traffic
 from simulators.clock import align
-from simulators.hydro import NORMAL, Scenario
+from simulators.lifecycles import OfficeClock, Player
+from simulators.scenario import NORMAL, Scenario
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +41,27 @@ class History:
     hours: int = 0
     hour_interval: float = 300.0
     minutes: int = 0
+    event_days: int = 0  # event feeds (dossiers, feedback): items received in the last days, whole lives
 
 
 Play = Callable[[datetime, datetime, float], list[Envelope]]  # readings of one feed in [start, end)
 
 
 def plays(seed: int, scenario: Scenario) -> list[Play]:
-    """Every simulated feed: air quality, and the gauges (in ``scenario``)."""
+    """The sensor feeds (a reading per source every interval): air quality, gauges (in ``scenario``), roads."""
     return [
         lambda start, end, interval: air_quality.readings_between(seed, start, end, interval),
         lambda start, end, interval: hydro.readings_between(seed, start, end, interval, scenario),
+        lambda start, end, interval: traffic.readings_between(seed, start, end, interval),
+    ]
+
+
+def players(seed: int, scenario: Scenario, since: datetime) -> list[Player]:
+    """The event feeds (lives of items): dossiers with their payments, citizen feedback."""
+    clock = OfficeClock()
+    return [
+        Player(dossier.lives(seed, scenario, clock), dossier.LIFETIME_DAYS, since),
+        Player(feedback.lives(seed, clock), feedback.LIFETIME_DAYS, since),
     ]
 
 
@@ -70,13 +82,19 @@ def run_simulators(
     feeds = plays(seed, scenario)
     started = time.monotonic()
     now = datetime.now(UTC)
+    tick = align(now, interval)
+    events = players(seed, scenario, now - timedelta(days=history.event_days))
     recent = now - timedelta(minutes=history.minutes)
     sent = 0
     for play in feeds:
         sent += send(prod, play(now - timedelta(hours=history.hours), recent, history.hour_interval))
         sent += send(prod, play(recent, now, interval))
-    log.info("simulators (%s): played %d readings of the last %d h at once", scenario.name, sent, history.hours)
-    tick = align(now, interval)
+    for player in events:
+        sent += send(prod, player.between(player.first, tick))
+    log.info(
+        "simulators (%s): played %d records at once (readings of the last %d h, event lives of the last %d days)",
+        scenario.name, sent, history.hours, history.event_days,
+    )  # fmt: skip
     try:
         while duration is None or time.monotonic() - started < duration:
             tick += timedelta(seconds=interval)
@@ -85,6 +103,8 @@ def run_simulators(
                 time.sleep(wait)
             for play in feeds:
                 sent += send(prod, play(tick, tick + timedelta(seconds=interval / 2), interval))
+            for player in events:
+                sent += send(prod, player.between(tick - timedelta(seconds=interval), tick))
     except KeyboardInterrupt:
         pass
     finally:

@@ -18,24 +18,24 @@ from typing import Any
 from ioc import topics
 from streams.app import app, decode, settings
 from streams.committing import Batch, run_committing
-from streams.sinks import AlertSink, DeadLetterSink, KpiSink, ObservationSink, TimescaleSink
+from streams.sinks import AlertSink, DeadLetterSink, EventSink, KpiSink, ObservationSink, TimescaleSink
 
 log = logging.getLogger(__name__)
 EXIT_UNSTORED = 75
 GROUP = topics.sink_group(settings.app_id)
-SINK_OF: dict[str, TimescaleSink] = dict(
+SINKS_OF: dict[str, tuple[TimescaleSink, ...]] = dict(
     zip(
         topics.SINK_INPUTS,
         (
-            ObservationSink(settings.dsn),
-            KpiSink(settings.dsn),
-            DeadLetterSink(settings.dsn),
-            AlertSink(settings.dsn, timedelta(minutes=settings.incident_window_minutes)),
+            (ObservationSink(settings.dsn), EventSink(settings.dsn)),
+            (KpiSink(settings.dsn),),
+            (DeadLetterSink(settings.dsn),),
+            (AlertSink(settings.dsn, timedelta(minutes=settings.incident_window_minutes)),),
         ),
         strict=True,
     )
 )
-SINKS = list(SINK_OF.values())
+SINKS = [sink for sinks in SINKS_OF.values() for sink in sinks]
 
 
 async def store(batch: Batch) -> None:
@@ -47,7 +47,8 @@ async def store(batch: Batch) -> None:
             if message is not None:
                 by_topic[record.topic].append(message)
     for topic, messages in by_topic.items():
-        await SINK_OF[topic].write(messages)
+        for sink in SINKS_OF[topic]:
+            await sink.write(messages)
 
 
 @app.task
@@ -55,7 +56,7 @@ async def run_sinks() -> None:
     try:
         await run_committing(
             "sinks",
-            list(SINK_OF),
+            list(SINKS_OF),
             store,
             exit_code=EXIT_UNSTORED,
             timeout_ms=int(settings.sink_flush_seconds * 1000),

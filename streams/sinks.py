@@ -117,6 +117,21 @@ class ObservationSink(TimescaleSink):
         ]
 
 
+class EventSink(TimescaleSink):
+    """The attributes of event-feed records (a dossier's status and times); other records give no row."""
+
+    table = "event"
+    columns = ("time", "record_id", "feed", "source", "unit_code", "attributes")
+    upsert = "INSERT INTO event ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"
+
+    def rows(self, message: dict[str, Any]) -> list[Row]:
+        attributes = message.get("attributes")
+        if not attributes:
+            return []
+        ts = datetime.fromisoformat(message["ts"])
+        return [(ts, message["id"], message["feed"], message["source"], message.get("unit_code"), Jsonb(attributes))]
+
+
 class KpiSink(TimescaleSink):
     table = "kpi_window"
     columns = KPI_WINDOW_COLUMNS

@@ -6,9 +6,10 @@ Adding a feed is adding a file; agents and validation read the declaration and n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -24,6 +25,25 @@ class Metric:
     max: float
 
 
+ATTRIBUTE_TYPES = ("text", "code", "enum", "time")
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A non-numeric field of an event feed (a dossier's status, its appointment time).
+
+    ``code``: an integer from ``codes`` (code → label, e.g. the portal's dossier statuses); ``enum``: a
+    string from ``choices``; ``time``: ISO 8601 with a UTC offset; ``text``: 1..``max_length`` characters.
+    """
+
+    name: str
+    type: str
+    required: bool = False
+    codes: dict[int, str] = field(default_factory=dict)
+    choices: tuple[str, ...] = ()
+    max_length: int = 200
+
+
 @dataclass(frozen=True)
 class FeedKind:
     name: str
@@ -33,6 +53,7 @@ class FeedKind:
     metrics: dict[str, Metric]
     kpis: tuple[str, ...]
     indicators: tuple[str, ...] = ()  # derived indicators computed for this feed, e.g. vn_aqi
+    attributes: dict[str, Attribute] = field(default_factory=dict)  # event feeds: dossier status, times...
 
 
 class FeedDeclarationError(ValueError):
@@ -45,7 +66,11 @@ def parse_declaration(data: object, origin: str) -> FeedKind:
     try:
         metrics = {
             name: Metric(name, str(spec["unit"]), float(spec["min"]), float(spec["max"]))
-            for name, spec in dict(data["metrics"]).items()
+            for name, spec in dict(data.get("metrics") or {}).items()
+        }
+        attributes = {
+            str(name): _attribute(str(name), spec, f"{origin}: attributes.{name}")
+            for name, spec in dict(data.get("attributes") or {}).items()
         }
         kind = FeedKind(
             name=str(data["name"]),
@@ -55,9 +80,15 @@ def parse_declaration(data: object, origin: str) -> FeedKind:
             metrics=metrics,
             kpis=tuple(data.get("kpis", ())),
             indicators=tuple(data.get("indicators", ())),
+            attributes=attributes,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise FeedDeclarationError(f"{origin}: missing or invalid field {exc}") from exc
+    if not metrics and not attributes:
+        raise FeedDeclarationError(f"{origin}: a feed needs metrics, attributes or both")
+    clash = set(metrics) & set(attributes)
+    if clash:
+        raise FeedDeclarationError(f"{origin}: {sorted(clash)} declared both as metric and attribute")
     unknown = set(kind.kpis) - set(metrics)
     if unknown:
         raise FeedDeclarationError(f"{origin}: kpis name unknown metrics {sorted(unknown)}")
@@ -65,6 +96,21 @@ def parse_declaration(data: object, origin: str) -> FeedKind:
     if unknown:
         raise FeedDeclarationError(f"{origin}: unknown indicators {sorted(unknown)}; known: {sorted(INDICATORS)}")
     return kind
+
+
+def _attribute(name: str, spec: Any, where: str) -> Attribute:
+    if not isinstance(spec, dict):
+        raise FeedDeclarationError(f"{where}: must be a mapping with a 'type'")
+    kind = spec.get("type")
+    if kind not in ATTRIBUTE_TYPES:
+        raise FeedDeclarationError(f"{where}.type: {kind!r} is not one of {', '.join(ATTRIBUTE_TYPES)}")
+    codes = {int(code): str(label) for code, label in dict(spec.get("codes") or {}).items()}
+    choices = tuple(str(choice) for choice in spec.get("choices") or ())
+    if kind == "code" and not codes:
+        raise FeedDeclarationError(f"{where}.codes: a code attribute lists its codes")
+    if kind == "enum" and not choices:
+        raise FeedDeclarationError(f"{where}.choices: an enum attribute lists its choices")
+    return Attribute(name, kind, bool(spec.get("required", False)), codes, choices, int(spec.get("max_length", 200)))
 
 
 def load_feeds(*folders: Path) -> dict[str, FeedKind]:

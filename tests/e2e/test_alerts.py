@@ -30,7 +30,8 @@ from ioc.feeds import registry
 from ioc.settings import Settings
 from ioc.sources import metadata, sources
 from simulators.clock import align
-from simulators.hydro import Scenario, readings_between
+from simulators.hydro import readings_between
+from simulators.scenario import Scenario
 from tests.e2e.conftest import Pipeline, running_pipeline
 from tests.e2e.test_http_ingest import post
 from tests.infra import http_json, query, wait_for

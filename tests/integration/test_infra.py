@@ -28,5 +28,12 @@ def test_topics_exist_with_configured_partitions_and_creation_is_idempotent(sett
 def test_schema_is_hypertables_and_migrating_again_is_a_no_op(settings: Settings) -> None:
     assert migrate(settings.dsn) == []
     rows = query(settings, "SELECT hypertable_name FROM timescaledb_information.hypertables ORDER BY 1")
-    assert [r[0] for r in rows] == ["alert_delivery", "alert_event", "dead_letter", "kpi_window", "observation"]
+    assert [r[0] for r in rows] == [
+        "alert_delivery",
+        "alert_event",
+        "dead_letter",
+        "event",
+        "kpi_window",
+        "observation",
+    ]
     assert query(settings, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")

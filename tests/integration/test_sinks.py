@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ioc.settings import Settings
-from streams.sinks import DeadLetterSink, KpiSink, ObservationSink
+from streams.sinks import DeadLetterSink, EventSink, KpiSink, ObservationSink
 from tests.infra import query
 
 pytestmark = pytest.mark.integration
@@ -138,3 +138,20 @@ async def test_a_transition_twice_in_one_batch_joins_its_incident_once(settings:
         (f"feed-health/silent|{source}",),
     )
     assert rows == [(1,)]
+
+
+async def test_event_records_keep_their_attributes_once_and_readings_give_no_event_row(settings: Settings) -> None:
+    agency = f"SINK-AG-{uuid.uuid4().hex[:8]}"
+    attributes = {"dossier_id": f"{agency}-1", "status": 9, "channel": 2, "procedure": "DANG-KY-KHAI-SINH",
+                  "received_at": "2026-11-23T01:00:00+00:00", "finished_at": "2026-11-24T01:00:00+00:00"}  # fmt: skip
+    event = {"id": f"{agency}-1#5", "feed": "dossier", "source": agency, "ts": "2026-11-24T08:00:00+07:00",
+             "values": {}, "unit_code": "HUE.PHUHOI", "attributes": attributes}  # fmt: skip
+    reading = {**obs(agency, 1, 12.0)}
+    sink = EventSink(settings.dsn)
+    try:
+        await sink.write([event, reading, event])
+        await sink.write([event])  # a replay
+    finally:
+        await sink.close()
+    rows = query(settings, "SELECT record_id, feed, unit_code, attributes FROM event WHERE source = %s", (agency,))
+    assert rows == [(f"{agency}-1#5", "dossier", "HUE.PHUHOI", attributes)]

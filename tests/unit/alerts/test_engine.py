@@ -11,7 +11,8 @@ from alerts.model import Kind, Severity, Transition, notifiable
 from alerts.packs import SHIPPED, RuleBook, load_packs
 from ioc.feeds import registry
 from ioc.sources import metadata
-from simulators.hydro import GAUGES, Scenario, readings_between
+from simulators.hydro import GAUGES, readings_between
+from simulators.scenario import Scenario
 
 START = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 

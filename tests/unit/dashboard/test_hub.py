@@ -31,3 +31,15 @@ async def test_an_older_window_or_revision_never_replaces_the_kept_one() -> None
     assert len(box) == 1
     hub.publish("kpi", kpi("S1", 6.0, minute=3))
     assert hub.snapshot(frozenset({"kpi"}))["kpi"][0]["value"] == 6.0
+
+
+def test_screens_get_readings_without_event_attributes() -> None:
+    hub = Hub(["127.0.0.1:1"])
+    box = hub.subscribe(frozenset({"obs"}))
+    event = {"id": "d#1", "feed": "dossier", "source": "HUE-AG-STP", "ts": "2026-11-24T01:00:00+00:00",
+             "values": {}, "attributes": {"dossier_id": "d", "status": 1}}  # fmt: skip
+    payment = {**event, "feed": "payment", "values": {"amount": 50000.0}}
+    hub.publish("obs", event)
+    hub.publish("obs", payment)
+    assert hub.snapshot(frozenset({"obs"}))["obs"] == [{k: v for k, v in payment.items() if k != "attributes"}]
+    assert len(box) == 1

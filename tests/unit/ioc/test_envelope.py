@@ -73,3 +73,67 @@ def test_nan_is_rejected_as_not_finite() -> None:
     raw = b'{"source": "S1", "ts": "2026-11-24T01:00:00+00:00", "values": {"pm25": NaN}}'
     with pytest.raises(RecordError, match="finite"):
         parse(raw)
+
+
+DOSSIER = registry()["dossier"]
+
+
+def dossier(**attributes: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "dossier_id": "STP-261124-0001",
+        "status": 2,
+        "channel": 2,
+        "procedure": "LY-LICH-TU-PHAP",
+        "received_at": "2026-11-24T08:05:00+07:00",
+        "appointment_at": "2026-12-08T17:00:00+07:00",
+    }
+    body.update(attributes)
+    return {"source": "HUE-AG-STP", "ts": "2026-11-24T08:10:00+07:00", "attributes": body}
+
+
+def parse_dossier(body: dict[str, object]) -> object:
+    return parse_envelope(json.dumps(body).encode(), DOSSIER, NOW, FUTURE)
+
+
+def test_an_event_record_carries_attributes_only_with_times_in_utc() -> None:
+    env = parse_dossier(dossier())
+    assert env.values == {}
+    assert env.attributes["status"] == 2
+    assert env.attributes["received_at"] == "2026-11-24T01:05:00+00:00"
+    assert envelope_from_dict(json.loads(env.to_bytes())) == env
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "rule"),
+    [
+        ({**dossier(), "attributes": [1]}, "attributes", "type"),
+        ({"source": "HUE-AG-STP", "ts": "2026-11-24T08:10:00+07:00"}, "attributes.dossier_id", "required"),
+        (dossier(status=None), "attributes.status", "required"),
+        (dossier(status=11), "attributes.status", "code"),
+        (dossier(status="2"), "attributes.status", "type"),
+        (dossier(status=True), "attributes.status", "type"),
+        (dossier(citizen="Nguyễn Văn A"), "attributes.citizen", "unknown_attribute"),
+        (dossier(procedure="x" * 65), "attributes.procedure", "length"),
+        (dossier(procedure=""), "attributes.procedure", "length"),
+        (dossier(received_at="2026-11-24T08:05:00"), "attributes.received_at", "offset"),
+        (dossier(appointment_at="next week"), "attributes.appointment_at", "format"),
+        ({**dossier(), "values": {"amount": 1}}, "values.amount", "unknown_metric"),
+    ],
+)
+def test_each_broken_attribute_rule_names_its_field(body: dict[str, object], field: str, rule: str) -> None:
+    with pytest.raises(RecordError) as info:
+        parse_dossier(body)
+    assert (info.value.field, info.value.rule) == (field, rule)
+
+
+def test_an_enum_attribute_takes_only_its_choices() -> None:
+    feedback = registry()["feedback"]
+    body = {
+        "source": "HUE-AG-SXD",
+        "ts": "2026-11-24T08:10:00+07:00",
+        "attributes": {"feedback_id": "PA-1", "stage": 1, "category": "ngap_lut", "channel": "app",
+                       "received_at": "2026-11-24T08:10:00+07:00"},
+    }  # fmt: skip
+    with pytest.raises(RecordError) as info:
+        parse_envelope(json.dumps(body).encode(), feedback, NOW, FUTURE)
+    assert (info.value.field, info.value.rule) == ("attributes.category", "choice")

@@ -13,6 +13,15 @@ def test_air_quality_is_declared_with_units_ranges_and_kpis() -> None:
     assert kind.metrics["temperature"].unit == "°C"
 
 
+def test_the_province_feeds_are_declared() -> None:
+    feeds = registry()
+    assert {"air_quality", "hydro", "traffic", "dossier", "feedback", "payment"} <= set(feeds)
+    assert set(feeds["dossier"].attributes["status"].codes) == set(range(1, 11))
+    assert feeds["dossier"].attributes["status"].codes[5] == "Yêu cầu bổ sung / supplement requested"
+    assert feeds["traffic"].kpis == ("intensity", "occupancy", "speed")
+    assert feeds["payment"].metrics["amount"].unit == "VND"
+
+
 def test_a_new_feed_is_one_file(tmp_path: Path) -> None:
     (tmp_path / "noise.yaml").write_text(
         "name: noise\nentity: sensor\ninterval_seconds: 30\nmetrics:\n  db: {unit: dB, min: 0, max: 200}\n"
@@ -24,12 +33,44 @@ def test_a_new_feed_is_one_file(tmp_path: Path) -> None:
     ("data", "message"),
     [
         ([], "must be a mapping"),
-        ({"name": "x", "entity": "e", "interval_seconds": 1}, "missing or invalid field 'metrics'"),
+        ({"name": "x", "interval_seconds": 1, "metrics": {}}, "missing or invalid field 'entity'"),
         (
             {"name": "x", "entity": "e", "interval_seconds": 1, "metrics": {"a": {"unit": "u", "min": 0}}},
             "missing or invalid field 'max'",
         ),
-        ({"name": "x", "entity": "e", "interval_seconds": 1, "metrics": {}, "kpis": ["a"]}, "unknown metrics"),
+        (
+            {
+                "name": "x",
+                "entity": "e",
+                "interval_seconds": 1,
+                "metrics": {"b": {"unit": "u", "min": 0, "max": 1}},
+                "kpis": ["a"],
+            },
+            "unknown metrics",
+        ),
+        ({"name": "x", "entity": "e", "interval_seconds": 1, "metrics": {}}, "needs metrics, attributes or both"),
+        (
+            {"name": "x", "entity": "e", "interval_seconds": 1, "attributes": {"s": {"type": "colour"}}},
+            "attributes.s.type: 'colour' is not one of",
+        ),
+        (
+            {"name": "x", "entity": "e", "interval_seconds": 1, "attributes": {"s": {"type": "code"}}},
+            "attributes.s.codes: a code attribute lists its codes",
+        ),
+        (
+            {"name": "x", "entity": "e", "interval_seconds": 1, "attributes": {"s": {"type": "enum"}}},
+            "attributes.s.choices",
+        ),
+        (
+            {
+                "name": "x",
+                "entity": "e",
+                "interval_seconds": 1,
+                "metrics": {"s": {"unit": "u", "min": 0, "max": 1}},
+                "attributes": {"s": {"type": "text"}},
+            },
+            "declared both as metric and attribute",
+        ),
     ],
 )
 def test_bad_declarations_name_the_file_and_field(data: object, message: str) -> None:
@@ -44,7 +85,7 @@ def test_an_extra_folder_adds_kinds_but_cannot_redeclare_one(tmp_path: Path) -> 
     (tmp_path / "noise.yaml").write_text(
         "name: noise\nentity: sensor\ninterval_seconds: 30\nmetrics:\n  db: {unit: dB, min: 0, max: 200}\n"
     )
-    assert set(load_feeds(DECLARATIONS, tmp_path)) == {"air_quality", "hydro", "noise"}
+    assert set(load_feeds(DECLARATIONS, tmp_path)) == set(load_feeds(DECLARATIONS)) | {"noise"}
     (tmp_path / "zz.yaml").write_text(
         "name: air_quality\nentity: s\ninterval_seconds: 1\nmetrics:\n  a: {unit: u, min: 0, max: 1}\n"
     )

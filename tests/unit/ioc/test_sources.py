@@ -18,6 +18,16 @@ def test_the_shipped_metadata_loads() -> None:
     assert kim_long["name"] == "Trạm Kim Long (sông Hương)"
 
 
+def test_roads_and_agencies_of_the_province() -> None:
+    segments = of_feed("traffic")
+    assert len(segments) == 50
+    assert all(s.extras["free_flow_speed"] > 0 and s.extras["capacity"] > 0 for s in segments)
+    agencies = of_feed("dossier")
+    assert len(agencies) == 30 and of_feed("feedback") == agencies == of_feed("payment")
+    assert {a.extras["group"] for a in agencies} == {"department", "commune"}
+    assert metadata("dossier", "HUE-AG-STP")["name"] == "Sở Tư pháp"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

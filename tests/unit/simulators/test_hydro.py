@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from ioc.envelope import parse_envelope
 from ioc.feeds import registry
-from simulators.hydro import GAUGES, PEAK_MARGIN, RISE_HOURS, Scenario, readings_between
+from simulators.hydro import GAUGES, PEAK_MARGIN, RISE_HOURS, readings_between
+from simulators.scenario import Scenario
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 FLOOD = Scenario("flood", START)

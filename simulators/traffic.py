@@ -1,0 +1,80 @@
+"""Traffic simulator: flow, occupancy, speed per road segment, deterministic from (seed, segment, time).
+
+Demand follows the local rush hours (7-9h and 16:30-19h on working days, a flatter day at weekends),
+scaled per segment (some roads saturate at the peaks, others never). Speed and flow follow Greenshields'
+speed-density model: below capacity, traffic is on the free branch (speed between free-flow and half of
+it); demand above capacity forms a queue, so flow drops and speed falls on the congested branch.
+Occupancy follows from the density. A segment reports itself congested below half its free-flow speed.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import numpy as np
+
+from ioc.envelope import Envelope, default_id
+from ioc.sources import Source, of_feed
+from simulators.air_quality import LOCAL
+from simulators.clock import ticks
+
+FEED = "traffic"
+SEGMENTS: tuple[Source, ...] = of_feed(FEED)
+VEHICLE_LENGTH_KM = 0.006  # effective length a detector sees (vehicle + gap at standstill), mixed traffic
+
+
+def demand(local: datetime) -> float:
+    """Share of capacity wanted at this local time: rush-hour peaks on weekdays, night lull."""
+    hour = local.hour + local.minute / 60
+    base = 0.12 + 0.45 * math.exp(-((hour - 13.0) ** 2) / 30.0)
+    if local.weekday() >= 5:
+        return base * 1.1
+    morning = 0.55 * math.exp(-((hour - 7.75) ** 2) / 0.8)
+    evening = 0.6 * math.exp(-((hour - 17.6) ** 2) / 1.0)
+    return base + morning + evening
+
+
+def flow_and_speed(free_flow: float, capacity: float, ratio: float) -> tuple[float, float]:
+    """Flow (veh/h) and mean speed (km/h) at a demand/capacity ratio, by Greenshields' model
+    (q = v_f k (1 - k/k_j), capacity at half the free-flow speed)."""
+    if ratio < 1.0:
+        return capacity * ratio, free_flow * (1 + math.sqrt(1 - ratio)) / 2
+    served = max(0.3, 2.0 - ratio)  # a queue discharges below capacity, less the longer it is
+    return capacity * served, free_flow * (1 - math.sqrt(1 - served)) / 2
+
+
+def peak_scale(seed: int, index: int) -> float:
+    """How hard a segment's peaks press on its capacity: a fixed trait of the segment."""
+    return float(np.random.default_rng([seed, 2000 + index]).uniform(0.75, 1.25))
+
+
+def reading(seed: int, index: int, segment: Source, ts: datetime) -> Envelope:
+    rng = np.random.default_rng([seed, 2000 + index, int(ts.timestamp())])
+    capacity, free_flow = float(segment.extras["capacity"]), float(segment.extras["free_flow_speed"])
+    ratio = demand(ts.astimezone(LOCAL)) * peak_scale(seed, index) * rng.lognormal(0.0, 0.08)
+    intensity, speed = flow_and_speed(free_flow, capacity, ratio)
+    speed = max(3.0, speed * rng.lognormal(0.0, 0.04))
+    density = intensity / speed / int(segment.extras["lanes"])  # vehicles per km and lane
+    ts = ts.astimezone(UTC)
+    return Envelope(
+        feed=FEED,
+        source=segment.id,
+        ts=ts,
+        values={
+            "intensity": round(intensity),
+            "occupancy": round(min(100.0, 100.0 * density * VEHICLE_LENGTH_KM), 1),
+            "speed": round(speed, 1),
+            "congested": 1.0 if speed < free_flow / 2 else 0.0,
+        },
+        id=default_id(segment.id, FEED, ts),
+        unit_code=segment.unit_code,
+        geo={"lat": segment.lat, "lon": segment.lon},
+    )
+
+
+def readings_between(
+    seed: int, start: datetime, end: datetime, interval: float, segments: tuple[Source, ...] = SEGMENTS
+) -> list[Envelope]:
+    """Every segment's readings in [start, end), oldest first."""
+    return [reading(seed, i, segment, ts) for ts in ticks(start, end, interval) for i, segment in enumerate(segments)]
