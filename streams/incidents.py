@@ -1,10 +1,11 @@
 """Grouping of alerts into incidents, done by the alert sink in the transaction that stores a batch.
 
-A ``fired`` transition joins the incident of its domain and area (province) that is still open or had
-a firing within the grouping window; otherwise it opens one. Its severity is the highest its alerts
-reached (escalations count). An incident resolves once every alert in it is resolved. A
-transaction-level advisory lock serialises the grouping when several workers' sinks store at once,
-and a transition already grouped is skipped, so a redelivered batch changes nothing.
+A ``fired`` transition joins the incident of its domain and area (province) that is still open, was
+open at the firing's time, or had a firing within the grouping window before it; otherwise it opens
+one. Its severity is the highest its alerts reached (escalations count). An incident resolves once
+every alert in it is resolved. A transaction-level advisory lock serialises the grouping when several
+workers' sinks store at once, and a transition already grouped is skipped, so a redelivered batch
+changes nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ SELECT * FROM (
   ORDER BY s.id
 ) fired ORDER BY time, id
 """
+# Open now, open at the firing's time (partitions are stored in any order: a resolution can be stored
+# before an earlier firing of another alert), or a firing within the window before it.
 CURRENT = """
 SELECT id FROM incident
-WHERE domain = %(domain)s AND area = %(area)s AND (resolved_at IS NULL OR last_at >= %(at)s - %(window)s)
+WHERE domain = %(domain)s AND area = %(area)s
+  AND (resolved_at IS NULL OR (opened_at <= %(at)s AND resolved_at >= %(at)s) OR last_at >= %(at)s - %(window)s)
 ORDER BY last_at DESC LIMIT 1
 """
 OPEN = """

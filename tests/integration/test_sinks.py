@@ -140,6 +140,39 @@ async def test_a_transition_twice_in_one_batch_joins_its_incident_once(settings:
     assert rows == [(1,)]
 
 
+async def test_a_firing_stored_after_its_incident_resolved_joins_it_if_it_was_open_then(settings: Settings) -> None:
+    """The sink reads ioc.alerts' partitions in any order: one alert's fire and resolve can be stored
+    before another alert's firing that happened in between."""
+    from datetime import UTC, datetime, timedelta
+
+    from alerts.model import Kind, Severity, State, Transition
+    from streams.sinks import AlertSink
+
+    source = f"ORDER-{uuid.uuid4().hex[:8]}"
+    t0 = datetime(2026, 11, 23, 13, 20, tzinfo=UTC)
+
+    def transition(rule: str, seq: int, kind: Kind, state: State, at: datetime) -> dict[str, Any]:
+        return Transition(
+            f"flood/{rule}|{source}", seq, kind, state, Severity.WARNING, rule, "threshold", "flood", "water",
+            source, "hydro", f"X{source}.W1", at, t0,
+        ).to_dict()  # fmt: skip
+
+    sink = AlertSink(settings.dsn, timedelta(minutes=30))
+    try:
+        await sink.write([transition("rise", 1, Kind.FIRED, State.FIRING, t0),
+                          transition("rise", 2, Kind.RESOLVED, State.RESOLVED, t0 + timedelta(hours=10))])  # fmt: skip
+        await sink.write([transition("level", 1, Kind.FIRED, State.FIRING, t0 + timedelta(hours=2))])
+    finally:
+        await sink.close()
+    rows = query(
+        settings,
+        "SELECT i.id, i.alert_count FROM incident i JOIN incident_alert ia ON ia.incident_id = i.id"
+        " WHERE ia.fingerprint LIKE %s",
+        (f"%|{source}",),
+    )
+    assert len(rows) == 2 and len({incident for incident, _ in rows}) == 1 and rows[0][1] == 2
+
+
 async def test_event_records_keep_their_attributes_once_and_readings_give_no_event_row(settings: Settings) -> None:
     agency = f"SINK-AG-{uuid.uuid4().hex[:8]}"
     attributes = {"dossier_id": f"{agency}-1", "status": 9, "channel": 2, "procedure": "DANG-KY-KHAI-SINH",
