@@ -4,6 +4,7 @@ import json
 import signal
 import subprocess
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,10 @@ import pytest
 from kafka import KafkaProducer
 from playwright.sync_api import Browser, sync_playwright
 
+from ioc.feeds import registry
+from ioc.kafka_admin import group_position
 from ioc.settings import Settings
+from ioc.topics import worker_groups
 from tests.conftest import FIGURES
 from tests.infra import http_ok, log_tail, query, spawn, stop, wait_for
 
@@ -72,6 +76,21 @@ class Pipeline:
             "the worker to store a probe record",
         )
 
+    def wait_until_caught_up(self, timeout: float = 180) -> float | None:
+        """Seconds until the worker's groups have committed every message of their topics (None: not within
+        ``timeout``), so the next module's worker, in the same groups, does not start behind a backlog."""
+        started = time.monotonic()
+        groups = worker_groups(self.settings.app_id, list(registry()))
+        while time.monotonic() - started < timeout:
+            lag = sum(
+                sum(group_position(self.settings.bootstrap_servers, group, watched).lag.values())
+                for group, watched in groups.items()
+            )
+            if lag == 0:
+                return time.monotonic() - started
+            time.sleep(0.5)
+        return None
+
     def send(self, key: str, value: bytes, topic: str = "ioc.ingest.air_quality") -> None:
         self.producer.send(topic, key=key.encode(), value=value)
 
@@ -114,7 +133,10 @@ def running_pipeline(settings: Settings) -> Iterator[Pipeline]:
     try:
         wait_for(lambda: http_ok(p.url + "/api/kpi"), 60, what="the dashboard to answer")
         p.wait_until_processing()
+        caught_up(p, "before")  # what an earlier `ioc run` left behind
         yield p
+        if p.worker is not None and p.worker.poll() is None:
+            caught_up(p, "after")
     finally:
         p._closing.set()
         p._killing = True
@@ -127,6 +149,12 @@ def running_pipeline(settings: Settings) -> Iterator[Pipeline]:
         for proc in (p.worker, p.dashboard):
             if proc is not None:
                 stop(proc)
+
+
+def caught_up(p: Pipeline, when: str) -> None:
+    """Wait for the worker to empty its topics; a module's timings then do not depend on the one before."""
+    if p.wait_until_caught_up() is None:
+        FIGURES.append(f"the worker had not caught up with its topics 180 s {when} a test module")
 
 
 @pytest.hookimpl(wrapper=True)
