@@ -22,6 +22,7 @@ from dashboard.auth import Authenticator
 from dashboard.hub import Hub
 from dashboard.ingest import Forwarder, ingest_router
 from dashboard.queries import KPI_HISTORY, LATEST_KPI, MAX_BUCKETS, parse_bucket
+from dashboard.services_api import services_router
 from ioc import topics
 from ioc.feeds import registry
 from ioc.kafka_admin import group_position, wait_ready
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     auth = Authenticator(pool)
     app.include_router(ingest_router(settings, auth, forwarder))
     app.include_router(alerts_router(fetch, auth, forwarder, settings.incident_storm_alerts))
+    app.include_router(services_router(fetch, auth, settings.index766_inputs))
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         gt=0,
         description="An alert firing this soon after the last one of its domain and area joins its incident.",
     )
+    index766_inputs: Path | None = Field(
+        None, description="YAML of the Decision 766 parts events cannot give: {agency or '*': {part id: ratio}}."
+    )
     incident_storm_alerts: int = Field(5, ge=2, description="An incident with this many alerts is a storm.")
     dashboard_public_url: str | None = Field(
         None, description="The dashboard's address as officials reach it (links in notifications)."

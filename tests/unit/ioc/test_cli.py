@@ -25,6 +25,7 @@ COMMANDS = [
     ["deadletter", "list"],
     ["deadletter", "show"],
     ["deadletter", "replay"],
+    ["index766"],
 ]
 
 
@@ -68,9 +69,17 @@ def test_an_unknown_scenario_is_refused_naming_the_known_ones() -> None:
     assert result.exit_code == 2 and "--scenario" in result.output and "flood" in result.output
 
 
-def test_deadletter_since_needs_an_offset() -> None:
-    result = runner.invoke(cli, ["deadletter", "list", "--since", "2026-11-24T08:00:00"])
+def test_deadletter_since_must_be_a_time_and_a_time_without_offset_is_local() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ioc.cli import _instant
+
+    result = runner.invoke(cli, ["deadletter", "list", "--since", "yesterday"])
     assert result.exit_code == 2 and "--since" in result.output
+    local = datetime(2026, 11, 24, 8, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert _instant("2026-11-24T08:00:00", "--since") == local == _instant("2026-11-24T01:00:00+00:00", "--since")
+    assert _instant("2026-11-24", "--since") == local.replace(hour=0)
 
 
 def test_a_broken_feeds_folder_is_named_and_exits_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
