@@ -19,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from dashboard.alerts_api import OPEN_ALERTS, alerts_router
 from dashboard.auth import Authenticator
+from dashboard.health_api import health_router, publish_health
 from dashboard.hub import Hub
 from dashboard.ingest import Forwarder, ingest_router
 from dashboard.queries import KPI_HISTORY, LATEST_KPI, MAX_BUCKETS, parse_bucket
@@ -55,7 +56,9 @@ def create_app(settings: Settings) -> FastAPI:
         except (psycopg.Error, TimeoutError) as exc:
             log.warning("dashboard: no KPI snapshot from the database yet (%s)", exc)
         hub.start()
+        health = asyncio.create_task(publish_health(fetch, hub), name="feed-health")
         yield
+        health.cancel()
         await hub.stop()
         await forwarder.stop()
         await pool.close()
@@ -70,6 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     auth = Authenticator(pool)
     app.include_router(ingest_router(settings, auth, forwarder))
     app.include_router(alerts_router(fetch, auth, forwarder, settings.incident_storm_alerts))
+    app.include_router(health_router(fetch, auth))
     app.include_router(services_router(fetch, auth, settings.index766_inputs))
 
     @app.get("/", include_in_schema=False)
@@ -138,8 +142,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.websocket("/ws")
     async def live(websocket: WebSocket, channels: str = "kpi,obs") -> None:
-        """Snapshot on connect, then one message per update: {"type": "kpi"|"obs"|"alerts", "data": {...}}.
-        The alerts channel carries every transition; its snapshot holds the open alerts."""
+        """Snapshot on connect, then one message per update: {"type": "kpi"|"obs"|"alerts"|"health", "data": {...}}.
+        The alerts channel carries every transition; its snapshot holds the open alerts. The health channel
+        carries a source's feed-health row when it changes (counted every 15 s over the last 15 min)."""
         wanted = frozenset(c.strip() for c in channels.split(",") if c.strip())
         await websocket.accept()
         unknown = wanted - set(hub.latest)

@@ -24,12 +24,14 @@ CHANNELS = {topics.KPI: "kpi", topics.OBS: "obs", topics.ALERTS: "alerts"}
 
 
 def message_key(channel: str, data: dict[str, Any]) -> str:
-    """What a newer message replaces: a KPI per (kpi, source, metric), an alert per fingerprint, an
-    observation per source."""
+    """What a newer message replaces: a KPI per (kpi, source, metric), an alert per fingerprint, a feed
+    health row per (feed, source), an observation per source."""
     if channel == "kpi":
         return f"{data['kpi']}|{data['source']}|{data['metric']}"
     if channel == "alerts":
         return str(data["fingerprint"])
+    if channel == "health":
+        return f"{data['feed']}|{data['source']}"
     return str(data["source"])
 
 
@@ -45,7 +47,7 @@ def supersedes(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
 class Hub:
     def __init__(self, bootstrap: list[str]) -> None:
         self.bootstrap = bootstrap
-        self.latest: dict[str, dict[str, dict[str, Any]]] = {channel: {} for channel in CHANNELS.values()}
+        self.latest: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in [*CHANNELS.values(), "health"]}
         self.clients: dict[Outbox, frozenset[str]] = {}
         self.connected = False
         self._task: asyncio.Task[None] | None = None
@@ -64,6 +66,8 @@ class Hub:
         kept = self.latest[channel].get(key)
         if channel == "kpi" and not supersedes(data, kept):
             return
+        if channel == "health" and data == kept:
+            return  # counted again, nothing changed
         if channel == "alerts" and kept is not None and int(data["seq"]) <= int(kept["seq"]):
             return  # a transition sent again, or an older one arriving late
         if channel == "alerts" and data["state"] == "resolved":

@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 from alerts.model import Transition
 from ioc.db import KPI_WINDOW_COLUMNS
 from streams import incidents
+from streams.activity import counted
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,11 @@ class TimescaleSink(ABC):
 class ObservationSink(TimescaleSink):
     table = "observation"
     columns = ("time", "record_id", "feed", "source", "metric", "value", "unit_code")
-    upsert = "INSERT INTO observation ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"
+    upsert = counted(
+        "INSERT INTO observation ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"
+        " RETURNING feed, source, record_id, time",
+        "records",
+    )
 
     def rows(self, message: dict[str, Any]) -> list[Row]:
         ts = datetime.fromisoformat(message["ts"])
@@ -122,7 +127,13 @@ class EventSink(TimescaleSink):
 
     table = "event"
     columns = ("time", "record_id", "feed", "source", "unit_code", "attributes")
-    upsert = "INSERT INTO event ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"
+    # A record with values too (a payment's amount) was counted by the observation sink of the same batch.
+    upsert = counted(
+        "INSERT INTO event ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"
+        " RETURNING feed, source, record_id, time",
+        "records",
+        "NOT EXISTS (SELECT 1 FROM observation o WHERE o.record_id = ins.record_id AND o.time = ins.time)",
+    )
 
     def rows(self, message: dict[str, Any]) -> list[Row]:
         attributes = message.get("attributes")
@@ -161,7 +172,11 @@ class KpiSink(TimescaleSink):
 class DeadLetterSink(TimescaleSink):
     table = "dead_letter"
     columns = ("received_at", "dl_id", "topic", "feed", "source", "field", "rule", "reason", "raw")
-    upsert = "INSERT INTO dead_letter ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"
+    upsert = counted(
+        "INSERT INTO dead_letter ({cols}) SELECT {cols} FROM {stage} ON CONFLICT DO NOTHING"
+        " RETURNING feed, source, dl_id AS record_id, received_at AS time",
+        "rejected",
+    )
 
     def rows(self, message: dict[str, Any]) -> list[Row]:
         return [

@@ -35,5 +35,6 @@ def test_schema_is_hypertables_and_migrating_again_is_a_no_op(settings: Settings
         "event",
         "kpi_window",
         "observation",
+        "source_activity",
     ]
     assert query(settings, "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")

@@ -43,3 +43,15 @@ def test_screens_get_readings_without_event_attributes() -> None:
     hub.publish("obs", payment)
     assert hub.snapshot(frozenset({"obs"}))["obs"] == [{k: v for k, v in payment.items() if k != "attributes"}]
     assert len(box) == 1
+
+
+async def test_a_feed_health_row_is_sent_when_it_changes_only() -> None:
+    hub = Hub(["127.0.0.1:1"])
+    box = hub.subscribe(frozenset({"health"}))
+    row = {"feed": "air_quality", "source": "HUE-AQ-01", "status": "ok", "records": 10}
+    hub.publish("health", dict(row))
+    hub.publish("health", dict(row))  # counted again, the same
+    hub.publish("health", {**row, "status": "silent"})
+    assert len(box) == 1  # coalesced per source: the newest row waits
+    assert await box.get() == {"type": "health", "data": {**row, "status": "silent"}}
+    assert hub.snapshot(frozenset({"health"}))["health"] == [{**row, "status": "silent"}]
