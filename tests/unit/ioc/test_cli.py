@@ -26,6 +26,7 @@ COMMANDS = [
     ["deadletter", "show"],
     ["deadletter", "replay"],
     ["index766"],
+    ["replay"],
 ]
 
 
