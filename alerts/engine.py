@@ -152,7 +152,9 @@ class AlertEngine:
             if value is None:
                 continue
             meta = meta if meta is not None else self.meta(feed, source)
-            sample = Sample(source, when, float(value), meta)
+            # A clock-judged rule of an event feed (deadlines) reads the record's attributes and time.
+            extra = {"attributes": body.get("attributes") or {}, "ts": body.get("ts")} if rule.ticks else {}
+            sample = Sample(source, when, float(value), {**meta, **extra})
             out.extend(self._evaluate(bound, sample, feed, body.get("unit_code"), partition, received))
         return out
 

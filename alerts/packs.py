@@ -74,6 +74,10 @@ def parse_pack(data: object, origin: str, feeds: dict[str, FeedKind]) -> Pack:
             raise PackError(f"{where}.feed: unknown feed {rule.feed!r}; known: {', '.join(sorted(feeds))}")
         if rule.input == "obs" and rule.metric is not None and rule.metric not in kind.metrics:
             raise PackError(f"{where}.metric: feed {rule.feed!r} has no metric {rule.metric!r}")
+        for field_name in rule.attributes_read():
+            if getattr(rule, field_name) not in kind.attributes:
+                attribute = getattr(rule, field_name)
+                raise PackError(f"{where}.{field_name}: feed {rule.feed!r} has no attribute {attribute!r}")
         if any(r.name == rule.name for r in rules):
             raise PackError(f"{where}.name: rule {rule.name!r} appears twice in the pack")
         rules.append(rule)

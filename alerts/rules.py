@@ -75,6 +75,10 @@ class Rule(BaseModel):
     def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
         raise NotImplementedError
 
+    def attributes_read(self) -> tuple[str, ...]:
+        """The fields of this rule that name an attribute of its feed (checked when the pack loads)."""
+        return ()
+
     def held(self, memory: dict[str, Any], breach: bool, at: datetime) -> bool:
         """True once a breach has lasted ``for`` (continuously); remembers since when in ``memory``."""
         if not breach:
@@ -282,6 +286,63 @@ class Absence(Rule):
         # A worker that was down saw nothing: silence counts from when it started watching again.
         silent = sample.at.timestamp() - max(seen, float(sample.meta.get("watched_since", seen)))
         return Condition(silent > limit, self.severity, round(silent), limit)
+
+
+@register
+class Deadline(Rule):
+    """Items of an event feed (a source's dossiers) past their deadline while still open: active while at
+    least ``count`` are overdue. Fed with the feed's records (the engine passes their attributes and event
+    time in the metadata): each names its item, its state and its deadline; judged on the clock's ticks.
+
+    A state in ``closed`` ends the item; one in ``paused`` stops its clock (waiting for the citizen). An
+    event older than the item's last one is ignored, so a replay never reopens a closed item; closed items
+    are remembered ``keep`` seconds for that."""
+
+    kind = "deadline"
+    ticks = True
+    item: str
+    due: str
+    state: str
+    closed: list[int | str]
+    paused: list[int | str] = Field(default_factory=list)
+    count: int = Field(1, ge=1)
+    keep: Duration = 90 * 86400.0
+    noun: dict[str, str] = Field(default_factory=lambda: {"vi": "mục", "en": "items"})
+
+    def attributes_read(self) -> tuple[str, ...]:
+        return ("item", "due", "state")
+
+    def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
+        items: dict[str, list[Any]] = memory.setdefault("items", {})  # item -> [due, paused, last event]
+        now = sample.at.timestamp()
+        if sample.value is not None:
+            self._update(items, sample.meta.get("attributes") or {}, sample.meta.get("ts"))
+            return None
+        for item, (due, _, last) in list(items.items()):
+            if due is None and now - last > self.keep:
+                del items[item]  # closed long ago: no replay will come
+        overdue = sorted(
+            item for item, (due, paused, _) in items.items() if due is not None and not paused and due < now
+        )
+        shown = ", ".join(overdue[:5]) + (" ..." if len(overdue) > 5 else "")
+        summary = {"vi": f"{len(overdue)} {self.noun.get('vi', '')} quá hạn: {shown}",
+                   "en": f"{len(overdue)} overdue {self.noun.get('en', '')}: {shown}"}  # fmt: skip
+        return Condition(len(overdue) >= self.count, self.severity, float(len(overdue)), float(self.count), summary)
+
+    def _update(self, items: dict[str, list[Any]], attributes: dict[str, Any], ts: str | None) -> None:
+        item, state = attributes.get(self.item), attributes.get(self.state)
+        if item is None or ts is None:
+            return
+        at = datetime.fromisoformat(ts).timestamp()
+        kept = items.get(str(item))
+        if kept is not None and at < kept[2]:
+            return  # older than what the item already told
+        if state in self.closed:
+            items[str(item)] = [None, False, at]
+            return
+        due = attributes.get(self.due)
+        deadline = datetime.fromisoformat(due).timestamp() if isinstance(due, str) else (kept[0] if kept else None)
+        items[str(item)] = [deadline, state in self.paused, at]
 
 
 @register

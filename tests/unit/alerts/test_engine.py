@@ -161,3 +161,27 @@ def test_clock_ticks_that_change_nothing_write_nothing() -> None:
     for second in range(301, 600, 5):  # silent from 300 s: one write when it turns active, then none
         e.tick(0, START + timedelta(seconds=second))
     assert memory.writes == 3
+
+
+def test_overdue_dossiers_fire_per_agency_as_the_folded_dossiers_say() -> None:
+    """The simulator's dossiers of one agency (a third late) through the shipped public-services pack: on
+    the clock, the alert counts the same overdue dossiers as the public-service figures of those events."""
+    from ioc.indicators.public_services import fold
+    from simulators.dossier import AGENCIES, lives
+    from simulators.lifecycles import OfficeClock, Player
+
+    e = engine()
+    agency = AGENCIES[0]
+    at = START + timedelta(days=20)
+    events = Player(lives(3, Scenario("service-backlog", START - timedelta(days=30)), OfficeClock(), (agency,)), 70,
+                    START - timedelta(days=30)).between(START - timedelta(days=30), at)  # fmt: skip
+    for env in events:
+        e.observe(env.to_dict(), "obs", 0, env.ts)
+    fired = [t for t in e.tick(0, at) if t.rule == "dossier-overdue"]
+    overdue = sorted(
+        d.id for d in fold(events).dossiers.values()
+        if d.accepted and d.status not in (3, 5, 7, 8, 9, 10) and d.appointment_at and d.appointment_at < at
+    )  # fmt: skip
+    assert overdue, "the backlog scenario leaves overdue dossiers"
+    assert [(t.kind, t.value) for t in fired] == [(Kind.FIRED, float(len(overdue)))]
+    assert ", ".join(overdue[:5]) in fired[0].summary["en"]

@@ -27,7 +27,7 @@ rules:
 
 def test_the_shipped_packs_load() -> None:
     packs = load_packs([SHIPPED], registry())
-    assert {"flood-alarm-levels", "vn-aqi-categories", "feed-health"} <= set(packs)
+    assert {"flood-alarm-levels", "vn-aqi-categories", "feed-health", "public-services"} <= set(packs)
     assert all(p.rules for p in packs.values())
 
 
@@ -45,6 +45,8 @@ def test_the_shipped_packs_load() -> None:
         ("pack: x\nversion: 1\ndomain: air\nrules: [{name: a, type: absence, feed: hydro, colour: red}]",
          r"bad.yaml.rules\[0\].colour: Extra inputs are not permitted"),
         ("pack: [x\n", "bad.yaml: not valid YAML"),
+        (HEAD + "rules: [{name: d, type: deadline, feed: dossier, item: dossier_id, due: due_at, state: status,"
+         " closed: [9]}]", r"bad.yaml.rules\[0\].due: feed 'dossier' has no attribute 'due_at'"),
         (HEAD + f"rules: [{{name: c, type: composite, feed: hydro, all: [a]}}, {ABSENT}]",
          r"bad.yaml.rules\[0\].members: \['a'\] are not rules listed before it"),
     ],

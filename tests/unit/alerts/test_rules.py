@@ -14,6 +14,7 @@ from alerts.rules import (
     Band,
     Composite,
     Condition,
+    Deadline,
     Rate,
     Rule,
     Sample,
@@ -186,3 +187,44 @@ def test_composite_all_and_any_within_the_window() -> None:
     assert not judge(either, {"level": (False, None), "rise": (False, None)})
     with pytest.raises(ValueError, match="exactly one of 'all' or 'any'"):
         Composite(name="c", type="composite", feed="hydro", all=["a"], any=["b"])
+
+
+def dossier_sample(at: datetime, dossier: str, status: int, due: str | None = None) -> Sample:
+    attributes: dict[str, Any] = {"dossier_id": dossier, "status": status}
+    if due is not None:
+        attributes["appointment_at"] = due
+    return Sample("AG", at + timedelta(seconds=3), 1.0, {"attributes": attributes, "ts": at.isoformat()})
+
+
+DEADLINE = Deadline(name="overdue", type="deadline", feed="dossier", item="dossier_id", due="appointment_at",
+                    state="status", closed=[9, 10], paused=[5], count=2,
+                    noun={"vi": "hồ sơ", "en": "dossiers"})  # fmt: skip
+
+
+def test_deadline_counts_open_items_past_due_on_the_clock() -> None:
+    memory: dict[str, Any] = {}
+    due = (T0 + timedelta(hours=1)).isoformat()
+    for dossier in ("D1", "D2", "D3"):
+        assert DEADLINE.evaluate(memory, dossier_sample(T0, dossier, 4, due)) is None  # data: remembered only
+    DEADLINE.evaluate(memory, dossier_sample(T0 + timedelta(minutes=10), "D3", 9))  # done in time
+    before = DEADLINE.evaluate(memory, Sample("AG", T0 + timedelta(minutes=59), None))
+    assert before is not None and not before.active and before.value == 0
+    after = DEADLINE.evaluate(memory, Sample("AG", T0 + timedelta(minutes=61), None))
+    assert after is not None and after.active and (after.value, after.threshold) == (2, 2)
+    assert after.summary == {"vi": "2 hồ sơ quá hạn: D1, D2", "en": "2 overdue dossiers: D1, D2"}
+
+
+def test_deadline_clock_stands_still_while_paused_and_a_replay_never_reopens_an_item() -> None:
+    memory: dict[str, Any] = {}
+    due = (T0 + timedelta(hours=1)).isoformat()
+    DEADLINE.evaluate(memory, dossier_sample(T0, "D1", 4, due))
+    DEADLINE.evaluate(memory, dossier_sample(T0, "D2", 4, due))
+    DEADLINE.evaluate(memory, dossier_sample(T0 + timedelta(minutes=5), "D2", 5))  # supplement requested
+    paused = DEADLINE.evaluate(memory, Sample("AG", T0 + timedelta(hours=2), None))
+    assert paused is not None and not paused.active and paused.value == 1
+    DEADLINE.evaluate(memory, dossier_sample(T0 + timedelta(minutes=30), "D1", 10))  # result returned
+    DEADLINE.evaluate(memory, dossier_sample(T0, "D1", 4, due))  # its first event, read again after a restart
+    again = DEADLINE.evaluate(memory, Sample("AG", T0 + timedelta(hours=2), None))
+    assert again is not None and again.value == 0
+    forgotten = DEADLINE.evaluate(memory, Sample("AG", T0 + timedelta(days=91), None))
+    assert forgotten is not None and "D1" not in memory["items"] and "D2" in memory["items"]
