@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import threading
@@ -15,7 +16,7 @@ import pytest
 from kafka import KafkaProducer
 from playwright.sync_api import Browser, sync_playwright
 
-from ioc.feeds import registry
+from ioc.feeds import DECLARATIONS, load_feeds
 from ioc.kafka_admin import group_position
 from ioc.settings import Settings
 from ioc.topics import worker_groups
@@ -33,10 +34,15 @@ class Pipeline:
     dashboard: subprocess.Popen[bytes] | None = None
     producer: KafkaProducer = field(init=False)
     unexpected_exits: list[int] = field(default_factory=list)
+    feeds: list[str] = field(init=False)
     _killing: bool = False
     _closing: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
+        # The feeds its worker reads: the environment's now (a module may add a folder of declarations),
+        # not the registry this process cached earlier.
+        extra = os.environ.get("IOC_FEEDS_DIR")
+        self.feeds = list(load_feeds(DECLARATIONS, *([Path(extra)] if extra else [])))
         self.producer = KafkaProducer(bootstrap_servers=self.settings.bootstrap_servers, acks="all", linger_ms=5)
         threading.Thread(target=self._supervise, daemon=True).start()
 
@@ -80,7 +86,7 @@ class Pipeline:
         """Seconds until the worker's groups have committed every message of their topics (None: not within
         ``timeout``), so the next module's worker, in the same groups, does not start behind a backlog."""
         started = time.monotonic()
-        groups = worker_groups(self.settings.app_id, list(registry()))
+        groups = worker_groups(self.settings.app_id, self.feeds)
         while time.monotonic() - started < timeout:
             lag = sum(
                 sum(group_position(self.settings.bootstrap_servers, group, watched).lag.values())

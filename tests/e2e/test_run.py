@@ -18,6 +18,9 @@ import websockets
 from ioc.settings import Settings
 
 pytestmark = pytest.mark.e2e
+# The worker first works through the history the simulators play at start (about 23,000 records: 12 h of
+# readings, 2 days of dossiers and feedback); measured 14-35 s to the first KPI on 2 cores.
+LIVE_WITHIN = 90
 
 
 def changing(values_by_source: dict[str, set[float]]) -> bool:
@@ -60,7 +63,7 @@ async def test_ioc_run_shows_live_values_and_stops_on_ctrl_c(settings: Settings,
         first: dict[str, float] = {}
         pm25: dict[str, set[float]] = {}
         async with websockets.connect(f"ws://127.0.0.1:{port}/ws?channels=kpi,obs") as ws:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + LIVE_WITHIN
             while time.monotonic() < deadline and not ("kpi" in first and changing(pm25)):
                 try:
                     message = json.loads(await asyncio.wait_for(ws.recv(), deadline - time.monotonic()))
@@ -76,7 +79,7 @@ async def test_ioc_run_shows_live_values_and_stops_on_ctrl_c(settings: Settings,
                             if item["feed"] == "air_quality":  # the gauges report water levels
                                 pm25.setdefault(item["source"], set()).add(item["values"]["pm25"])
         log = "".join(output[-120:])
-        assert "kpi" in first, f"no live KPI within 60 s; `ioc run` printed:\n{log}"
+        assert "kpi" in first, f"no live KPI within {LIVE_WITHIN} s; `ioc run` printed:\n{log}"
         stations = {source: sorted(v) for source, v in pm25.items() if source.startswith("HUE-AQ-")}
         assert changing(pm25), f"the simulator's station values did not change: {stations}; `ioc run` printed:\n{log}"
     finally:
