@@ -1,4 +1,5 @@
-"""HTTP ingest adapter: ``POST /ingest/{feed}`` → ``ioc.ingest.<feed>``, for integrators with an API key.
+"""HTTP ingest adapters for integrators with an API key: ``POST /ingest/{feed}`` and ``POST /ingest/ngsi-ld``
+(FIWARE entities) → ``ioc.ingest.<feed>``.
 
 Every record of an accepted request is forwarded, valid or not, and acknowledged by Kafka (acks=all)
 before the answer; the answer lists which records the validate agent will dead-letter and why. A retry
@@ -8,7 +9,11 @@ after a timeout or a 503 is safe: records are idempotent by their id downstream.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
+import time
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -18,12 +23,15 @@ from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from dashboard.auth import Authenticator
-from ioc import apikeys, topics
+from ioc import apikeys, ngsi_ld, topics
+from ioc.deadletter import rejected
 from ioc.feeds import registry
-from ioc.ingest_batch import BodyError, check, report, split
+from ioc.ingest_batch import JSON, BodyError, check, report, split
 from ioc.settings import Settings
 
 log = logging.getLogger(__name__)
+LD_JSON = "application/ld+json"
+NGSI_LD_ORIGIN = "POST /ingest/ngsi-ld"  # a dead letter's origin when it never became a record: re-send it there
 
 
 class Forwarder:
@@ -66,6 +74,49 @@ def ingest_router(settings: Settings, auth: Authenticator, forwarder: Forwarder)
             raise HTTPException(403, f"API key {key.key_id} ({key.role}) may send {allowed}")
         return key
 
+    @router.post("/ingest/ngsi-ld", responses={400: {}, 401: {}, 403: {}, 413: {}, 415: {}, 422: {}, 503: {}})
+    async def ingest_ngsi_ld(
+        request: Request,
+        content_type: Annotated[str, Header()] = "application/json",
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> JSONResponse:
+        """FIWARE Smart Data Models entities (AirQualityObserved, TrafficFlowObserved, WaterObserved; normalized
+        or key-values; one, an array, or a broker's notification) into their feeds, answered like /ingest/{feed}.
+        """
+        key = await auth.authenticate(authorization, x_api_key)
+        if content_type.split(";")[0].strip().lower() not in (JSON, LD_JSON):
+            raise HTTPException(415, f"Content-Type must be {JSON} or {LD_JSON}")
+        body = await _read_limited(request, settings.ingest_max_bytes)
+        try:
+            items = ngsi_ld.entities(json.loads(body))
+        except (UnicodeDecodeError, json.JSONDecodeError, BodyError) as exc:
+            raise HTTPException(400, f"body is not NGSI-LD JSON: {exc}") from exc
+        if not items:
+            raise HTTPException(422, "no entities in the body")
+        if len(items) > settings.ingest_max_records:
+            raise HTTPException(413, f"{len(items)} entities; at most {settings.ingest_max_records} per request")
+        routed = ngsi_ld.to_records(items, registry(), datetime.now(UTC), max_future)
+        denied = sorted({r.feed for r in routed if r.feed is not None and not key.allows(r.feed)})
+        if denied:
+            raise HTTPException(403, f"API key {key.key_id} ({key.role}) may not send to feeds {denied}")
+        batches: dict[str, list[tuple[bytes, bytes]]] = defaultdict(list)
+        received = time.time()
+        for r in routed:
+            if r.mapped and r.feed is not None:
+                batches[topics.ingest_topic(r.feed)].append((r.checked.key, r.checked.raw))
+            elif r.checked.error is not None:  # never a record: its dead letter, with the mapping's reason
+                dl_id = f"ngsi-ld:{hashlib.sha256(r.checked.raw).hexdigest()[:20]}"
+                letter = rejected(r.checked.error, r.checked.raw, r.feed or "ngsi-ld", dl_id, NGSI_LD_ORIGIN, received)
+                batches[topics.DEADLETTER].append((r.checked.key, json.dumps(letter).encode()))
+        await _forward(forwarder, batches, key)
+        result: dict[str, Any] = {
+            "feeds": sorted({r.feed for r in routed if r.feed}),
+            **report([r.checked for r in routed]),
+        }
+        log.info("ingest NGSI-LD from %s: %d accepted, %d rejected", key.name, result["accepted"], result["rejected"])
+        return JSONResponse(result, status_code=200 if result["accepted"] else 422)
+
     @router.post("/ingest/{feed}", responses={401: {}, 403: {}, 404: {}, 413: {}, 415: {}, 422: {}, 503: {}})
     async def ingest(
         feed: str,
@@ -90,17 +141,23 @@ def ingest_router(settings: Settings, auth: Authenticator, forwarder: Forwarder)
         if len(records) > settings.ingest_max_records:
             raise HTTPException(413, f"{len(records)} records; at most {settings.ingest_max_records} per request")
         checked = check(records, kind, datetime.now(UTC), max_future)
-        try:
-            await forwarder.send(topics.ingest_topic(feed), [(c.key, c.raw) for c in checked])
-        except (KafkaError, OSError) as exc:
-            log.warning("ingest: Kafka unavailable for %d records of %s (%s)", len(checked), key.name, exc)
-            detail = f"Kafka unavailable; retry the request, records are idempotent by id ({exc})"
-            raise HTTPException(503, detail) from exc
+        await _forward(forwarder, {topics.ingest_topic(feed): [(c.key, c.raw) for c in checked]}, key)
         result: dict[str, Any] = {"feed": feed, **report(checked)}
         log.info("ingest %s from %s: %d accepted, %d rejected", feed, key.name, result["accepted"], result["rejected"])
         return JSONResponse(result, status_code=200 if result["accepted"] else 422)
 
     return router
+
+
+async def _forward(forwarder: Forwarder, batches: dict[str, list[tuple[bytes, bytes]]], key: apikeys.ApiKey) -> None:
+    """Every record in Kafka (acks=all) before the answer; 503 when Kafka is unavailable."""
+    try:
+        await asyncio.gather(*(forwarder.send(topic, records) for topic, records in batches.items()))
+    except (KafkaError, OSError) as exc:
+        count = sum(map(len, batches.values()))
+        log.warning("ingest: Kafka unavailable for %d records of %s (%s)", count, key.name, exc)
+        detail = f"Kafka unavailable; retry the request, records are idempotent by id ({exc})"
+        raise HTTPException(503, detail) from exc
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:

@@ -149,6 +149,14 @@ def dashboard() -> None:
     uvicorn.run(create_app(s), host=s.dashboard_host, port=s.dashboard_port, log_level=s.log_level)
 
 
+@cli.command("mqtt-bridge")
+def mqtt_bridge() -> None:
+    """Forward MQTT messages on ioc/<feed>/<source> (QoS 1) to Kafka; the broker is IOC_MQTT_URL or the local one."""
+    from ioc.mqtt_bridge import run_bridge
+
+    run_bridge(settings())
+
+
 @cli.command("simulate")
 def simulate(
     seed: Annotated[int | None, typer.Option(help="Seed (default IOC_SIMULATOR_SEED).")] = None,
@@ -166,16 +174,56 @@ def simulate(
     scenario: Annotated[
         str | None,
         typer.Option(
-            help="normal; flood: the rain began 10 h ago and the rivers pass alarm level III now;"
-            " service-backlog: since 10 h ago, twice the dossiers, a third of them late."
+            help="normal: everyday readings and services;"
+            " flood: the rain began 10 h ago and the rivers pass alarm level III now;"
+            " pollution-episode: an inversion set in 10 h ago, PM builds up to VN_AQI 'Xấu' in the busy wards"
+            " and spreads outwards, clearing after a day;"
+            " service-backlog: since 10 h ago, twice the dossiers, a third of them late;"
+            " storm: a typhoon arrived 10 h ago, rain bands at every gauge, rivers past alarm level III,"
+            " roads emptied as people shelter, the air washed clean."
+        ),
+    ] = None,
+    speed: Annotated[
+        float,
+        typer.Option(
+            min=0.001,
+            help="Simulated time runs this many times faster than the clock (60: a day in 24 min), each record at"
+            " its simulated time. Faster than the clock it starts in the past, at --start or --duration x (speed - 1)"
+            " before now, and stops before it passes now.",
+        ),
+    ] = 1.0,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="Simulated time at the start (default now): an ISO 8601 time (local without an offset) or a date;"
+            " not in the future."
+        ),
+    ] = None,
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            help="At most this many records a second overall (the rate achieved is logged every 10 s and printed at"
+            " the end). Live, the sensors (78 shipped) give one record each per --interval of simulated time,"
+            " sensors x speed / interval a second: e.g. --interval 1 --speed 60 --duration 600 --rate 2000.",
+        ),
+    ] = None,
+    faults: Annotated[
+        str | None,
+        typer.Option(
+            help="Faults injected, as shares of records from 0 to 1, e.g. dropout=0.05,stuck=0.01,spike=0.01,"
+            "late=0.02,reorder=0.02,duplicate=0.01,malformed=0.01; the same for the same seed (simulators/faults.py)."
         ),
     ] = None,
 ) -> None:
-    """Play the simulators (air quality, gauges, roads, dossiers and payments, citizen feedback) into Kafka.
+    """Play the simulators (air quality, gauges, roads, dossiers and payments, citizen feedback) into Kafka;
+    print what was sent as JSON: sent, seconds, rate (records a second), faults (records per kind).
 
-    Deterministic: the same seed and times give the same records, with the same ids."""
+    Deterministic: the same seed and times give the same records, with the same ids, and the same faults."""
     from datetime import UTC, datetime, timedelta
 
+    from simulators.faults import FaultSpecError, parse_spec
+    from simulators.pace import PaceError, sim_clock
     from simulators.producer import History, run_simulators
     from simulators.scenario import SCENARIOS, Scenario
 
@@ -190,15 +238,26 @@ def simulate(
         minutes=s.simulator_backfill_minutes if backfill_minutes is None else backfill_minutes,
         event_days=s.simulator_event_history_days if event_history_days is None else event_history_days,
     )
-    sent = run_simulators(
+    try:
+        spec = parse_spec(faults or "")
+    except FaultSpecError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--faults") from exc
+    try:
+        clock = sim_clock(datetime.now(UTC), speed, _instant(start, "--start"), duration)
+    except PaceError as exc:
+        raise typer.BadParameter(str(exc), param_hint=exc.option) from exc
+    report = run_simulators(
         s.bootstrap_servers,
         s.simulator_seed if seed is None else seed,
         s.simulator_interval_seconds if interval is None else interval,
         history,
         duration,
-        Scenario(name, datetime.now(UTC) - timedelta(hours=10)),
+        Scenario(name, clock.start - timedelta(hours=10)),
+        clock=clock,
+        rate=rate,
+        faults=spec,
     )
-    typer.echo(json.dumps({"sent": sent}))
+    typer.echo(json.dumps(report.to_dict()))
 
 
 @cli.command("run")
@@ -207,12 +266,14 @@ def run(
         bool | None, typer.Option("--simulate/--no-simulate", help="Start the simulators (default IOC_SIMULATE, true).")
     ] = None,
 ) -> None:
-    """Start everything: local infra (unless external), topics and schema, worker, dashboard, simulators."""
+    """Start everything: local infra (unless external), topics, schema, worker, dashboard, MQTT bridge, simulators."""
     from ioc.supervisor import Child, supervise
 
     s = settings()
     with _services(s):
         children = [Child("worker", ["worker"]), Child("dashboard", ["dashboard"])]
+        if s.mqtt_bridge:
+            children.append(Child("mqtt-bridge", ["mqtt-bridge"]))
         if s.simulate if simulate is None else simulate:
             children.append(Child("simulator", ["simulate"]))
         supervise(children, s.dashboard_url)
@@ -509,7 +570,11 @@ def deadletter_replay(
 
     after = _instant(since, "--since")
     s = settings()
-    letters = _on_database(lambda dsn: deadletter_store.find(dsn, feed, source, after, limit, not_replayed=True))
+    found = _on_database(lambda dsn: deadletter_store.find(dsn, feed, source, after, limit, not_replayed=True))
+    letters = [letter for letter in found if deadletter_store.replayable(letter)]
+    if unsent := sorted({letter.topic for letter in found} - {letter.topic for letter in letters}):
+        count = len(found) - len(letters)
+        typer.echo(f"{count} dead letters never became records; fix them and send them again to {unsent}", err=True)
     for letter in letters:
         typer.echo(letter.line())
     if dry_run:

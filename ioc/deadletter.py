@@ -1,4 +1,5 @@
-"""Dead-letter records: what the validate agent publishes on ioc.deadletter for each rejected message."""
+"""Dead-letter records: what the validate agent (and an adapter, for what never reaches an ingest topic)
+publishes on ioc.deadletter for each rejected message."""
 
 from __future__ import annotations
 
@@ -24,8 +25,13 @@ def dead_letter(
     error: RecordError, raw: bytes, feed: str, topic: str, partition: int, offset: int, received: float
 ) -> dict[str, Any]:
     """The dead letter for message ``topic:partition:offset`` received at epoch ``received``."""
+    return rejected(error, raw, feed, f"{topic}:{partition}:{offset}", topic, received)
+
+
+def rejected(error: RecordError, raw: bytes, feed: str, dl_id: str, topic: str, received: float) -> dict[str, Any]:
+    """A dead letter with id ``dl_id``; ``topic`` is the ingest topic that `ioc deadletter replay` sends it to."""
     return {
-        "dl_id": f"{topic}:{partition}:{offset}",
+        "dl_id": dl_id,
         "topic": topic,
         "feed": feed,
         "source": source_hint(raw),

@@ -15,6 +15,8 @@ import psycopg
 from kafka import KafkaProducer
 from psycopg.rows import class_row
 
+from ioc import topics
+
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 COLUMNS = "dl_id, received_at, topic, feed, source, field, rule, reason, raw, replayed_at"
 
@@ -70,6 +72,12 @@ def find(
 def get(dsn: str, dl_id: str) -> DeadLetter | None:
     with psycopg.connect(dsn) as conn, conn.cursor(row_factory=class_row(DeadLetter)) as cur:
         return cur.execute(_select("dl_id = %(dl_id)s"), {"dl_id": dl_id, "limit": 1}).fetchone()
+
+
+def replayable(letter: DeadLetter) -> bool:
+    """Only what reached an ingest topic can be validated again; what an adapter could not turn into a record
+    (an NGSI-LD entity of another model, say) must be fixed and sent again by its sender."""
+    return letter.topic.startswith(topics.INGEST_PREFIX)
 
 
 def replay(dsn: str, bootstrap: list[str], letters: list[DeadLetter]) -> int:

@@ -145,6 +145,9 @@ def parse_envelope(raw: bytes, kind: FeedKind, now: datetime, max_future: timede
     source = body.get("source")
     if not isinstance(source, str) or not SOURCE_PATTERN.match(source):
         raise RecordError("source", "format", "must be 1-64 characters of A-Z a-z 0-9 _ . : -")
+    if kind.only_registered and source not in kind.registered:
+        message = f"{source!r} is not a registered source of feed {kind.name!r} (add it to the source metadata)"
+        raise RecordError("source", "unknown_source", message)
     if "ts" not in body:
         raise RecordError("ts", "required", "is required")
     ts = parse_time(body["ts"])

@@ -22,6 +22,7 @@ from typing import Any
 from ioc.feeds import FeedKind
 from ioc.ingest_batch import Checked, check
 from ioc.topics import ingest_topic
+from simulators.pace import RateLimit, SimClock
 
 log = logging.getLogger(__name__)
 CORE_COLUMNS = ("source", "ts", "id", "unit_code", "lat", "lon")
@@ -118,16 +119,19 @@ def checked(rows: list[tuple[int, str, bytes]], kinds: dict[str, FeedKind], now:
 
 def schedule(times: list[datetime | None], speed: float | None, rate: float | None) -> list[float]:
     """Seconds after the start at which each record is sent: ``speed`` x its event time's distance from the
-    first one's (a record without a readable time keeps the previous pace), at most ``rate`` per second;
-    0 for all with neither."""
-    offsets: list[float] = []
+    first one's (a record without a readable time keeps the previous pace), at most ``rate`` per second
+    (evenly spaced); 0 for all with neither."""
     first = next((t for t in times if t is not None), None)
-    previous = 0.0
-    for i, ts in enumerate(times):
-        pace = (ts - first).total_seconds() / speed if speed and ts is not None and first is not None else previous
-        at = max(pace if speed else 0.0, i / rate if rate else 0.0)
-        previous = pace
-        offsets.append(max(at, offsets[-1] if offsets else 0.0))
+    clock = SimClock(first, speed) if speed and first is not None else None
+    limit = RateLimit(rate, slack=0.0) if rate else None
+    offsets: list[float] = []
+    pace = 0.0
+    for ts in times:
+        pace = clock.offset(ts) if clock is not None and ts is not None else pace
+        at = max(pace, offsets[-1] if offsets else 0.0)  # never back in time
+        while limit is not None and (wait := limit.admit(at)) > 0:
+            at += wait
+        offsets.append(at)
     return offsets
 
 

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MqttBroker(NamedTuple):
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
 
 
 class Settings(BaseSettings):
@@ -24,6 +34,16 @@ class Settings(BaseSettings):
     kafka_port: int = Field(29092, description="Port of the local Kafka broker.")
     kafka_controller_port: int = Field(29093, description="KRaft controller port of the local Kafka broker.")
     pg_port: int = Field(55432, description="Port of the local PostgreSQL cluster.")
+    mqtt_url: str | None = Field(
+        None,
+        description="Existing MQTT broker, mqtt://[user:password@]host[:port] or mqtts://... (TLS)."
+        " Unset: start a local Mosquitto.",
+    )
+    mqtt_port: int = Field(21883, description="Port of the local Mosquitto broker.")
+    mqtt_bridge: bool = Field(True, description="Whether `ioc run` starts the MQTT bridge (ioc/<feed>/<source>).")
+    mqtt_client_id: str = Field(
+        "ioc-mqtt-bridge", description="MQTT client id of the bridge; its persistent session keeps messages for it."
+    )
     pg_database: str = Field("ioc", description="Database name on the local cluster.")
     topic_partitions: int = Field(4, ge=1, description="Partitions of every topic the project creates.")
     topic_replication: int = Field(1, ge=1, description="Replication factor of created topics.")
@@ -45,6 +65,9 @@ class Settings(BaseSettings):
     )
     feeds_dir: Path | None = Field(
         None, description="A folder of extra feed declarations (*.yaml), read besides the shipped ones."
+    )
+    sources_dir: Path | None = Field(
+        None, description="A folder of extra source metadata (*.yaml: stations, gauges...), read besides the shipped."
     )
     ingest_max_bytes: int = Field(5_000_000, ge=1024, description="Largest HTTP ingest body (bytes); larger is 413.")
     ingest_max_records: int = Field(10_000, ge=1, description="Most records per HTTP ingest request; more is 413.")
@@ -80,7 +103,7 @@ class Settings(BaseSettings):
     notify_backoff_seconds: float = Field(1.0, gt=0, description="First retry delay; doubles each attempt.")
     simulate: bool = Field(True, description="Whether `ioc run` starts the simulators.")
     simulator_scenario: str = Field(
-        "normal", description="Scenario of the simulators: normal, flood or service-backlog."
+        "normal", description="Scenario of the simulators: normal, flood, pollution-episode, service-backlog or storm."
     )
     simulator_seed: int = Field(42, description="Seed of the deterministic simulators.")
     simulator_interval_seconds: float = Field(5.0, gt=0, description="Seconds between a station's readings.")
@@ -95,6 +118,13 @@ class Settings(BaseSettings):
         2, ge=0, le=60, description="Days of dossiers and feedback (whole lives so far) the simulator plays at start."
     )
     log_level: str = Field("info", description="Log level of every process (debug, info, warning, error).")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_scheme(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in {"mqtt", "mqtts"}:
+            raise ValueError("must look like mqtt://[user:password@]host[:port] or mqtts://...")
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -113,6 +143,21 @@ class Settings(BaseSettings):
     def local_database(self) -> bool:
         """True when this project must start its own PostgreSQL cluster."""
         return not self.database_url
+
+    @property
+    def local_mqtt(self) -> bool:
+        """True when this project must start its own MQTT broker (for the bridge)."""
+        return self.mqtt_bridge and not self.mqtt_url
+
+    @property
+    def mqtt_broker(self) -> MqttBroker:
+        if not self.mqtt_url:
+            return MqttBroker("127.0.0.1", self.mqtt_port)
+        url = urlsplit(self.mqtt_url)
+        tls = url.scheme == "mqtts"
+        return MqttBroker(
+            url.hostname or "127.0.0.1", url.port or (8883 if tls else 1883), url.username, url.password, tls
+        )
 
     @property
     def bootstrap_servers(self) -> list[str]:

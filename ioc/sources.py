@@ -55,21 +55,27 @@ def parse_sources(data: object, origin: str) -> list[Source]:
     return out
 
 
-def load_sources(folder: Path = FOLDER) -> dict[str, Source]:
-    """Every source of ``folder`` by id; an id listed twice is an error."""
+def load_sources(*folders: Path) -> dict[str, Source]:
+    """Every source of ``folders`` by id; an id listed twice is an error."""
     found: dict[str, Source] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        for source in parse_sources(yaml.safe_load(path.read_text(encoding="utf-8")), path.name):
-            if source.id in found:
-                raise SourceError(f"{path.name}: source {source.id!r} is listed twice")
-            found[source.id] = source
+    for folder in folders:
+        if not folder.is_dir():
+            raise SourceError(f"{folder}: no such folder of source metadata (IOC_SOURCES_DIR)")
+        for path in sorted(folder.glob("*.yaml")):
+            for source in parse_sources(yaml.safe_load(path.read_text(encoding="utf-8")), path.name):
+                if source.id in found:
+                    raise SourceError(f"{path.name}: source {source.id!r} is listed twice")
+                found[source.id] = source
     return found
 
 
 @lru_cache
 def sources() -> dict[str, Source]:
-    """The shipped metadata, by source id."""
-    return load_sources()
+    """The shipped metadata and that of the folder IOC_SOURCES_DIR names (an integrator's own), by source id."""
+    from ioc.settings import get_settings
+
+    extra = get_settings().sources_dir
+    return load_sources(FOLDER, *([extra] if extra is not None else []))
 
 
 def of_feed(feed: str) -> tuple[Source, ...]:

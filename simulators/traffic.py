@@ -5,6 +5,12 @@ scaled per segment (some roads saturate at the peaks, others never). Speed and f
 speed-density model: below capacity, traffic is on the free branch (speed between free-flow and half of
 it); demand above capacity forms a queue, so flow drops and speed falls on the congested branch.
 Occupancy follows from the density. A segment reports itself congested below half its free-flow speed.
+
+``storm``: the roads empty rather than jam. When a typhoon makes landfall the province orders people to
+stay home (schools and offices shut, boats and trucks kept off the roads), so demand falls by 85 % at the
+height of the storm (simulators.scenario.STORM); the few vehicles left drive a third slower than usual
+through the rain, the gusts and the debris. Flow and occupancy collapse, speeds drop, yet hardly a
+segment reports itself congested: nothing queues.
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ from ioc.envelope import Envelope, default_id
 from ioc.sources import Source, of_feed
 from simulators.air_quality import LOCAL
 from simulators.clock import ticks
+from simulators.scenario import NORMAL, Scenario, storm_strength
 
 FEED = "traffic"
 SEGMENTS: tuple[Source, ...] = of_feed(FEED)
 VEHICLE_LENGTH_KM = 0.006  # effective length a detector sees (vehicle + gap at standstill), mixed traffic
+STORM_SHELTER = 0.85  # share of the trips given up at the height of the storm: people shelter at home
+STORM_SLOWDOWN = 0.35  # share of the speed lost to rain, gusts and debris at the height of the storm
 
 
 def demand(local: datetime) -> float:
@@ -49,12 +58,13 @@ def peak_scale(seed: int, index: int) -> float:
     return float(np.random.default_rng([seed, 2000 + index]).uniform(0.75, 1.25))
 
 
-def reading(seed: int, index: int, segment: Source, ts: datetime) -> Envelope:
+def reading(seed: int, index: int, segment: Source, ts: datetime, scenario: Scenario = NORMAL) -> Envelope:
     rng = np.random.default_rng([seed, 2000 + index, int(ts.timestamp())])
     capacity, free_flow = float(segment.extras["capacity"]), float(segment.extras["free_flow_speed"])
+    storm = storm_strength(scenario, ts)
     ratio = demand(ts.astimezone(LOCAL)) * peak_scale(seed, index) * rng.lognormal(0.0, 0.08)
-    intensity, speed = flow_and_speed(free_flow, capacity, ratio)
-    speed = max(3.0, speed * rng.lognormal(0.0, 0.04))
+    intensity, speed = flow_and_speed(free_flow, capacity, ratio * (1.0 - STORM_SHELTER * storm))
+    speed = max(3.0, speed * rng.lognormal(0.0, 0.04) * (1.0 - STORM_SLOWDOWN * storm))
     density = intensity / speed / int(segment.extras["lanes"])  # vehicles per km and lane
     ts = ts.astimezone(UTC)
     return Envelope(
@@ -74,7 +84,16 @@ def reading(seed: int, index: int, segment: Source, ts: datetime) -> Envelope:
 
 
 def readings_between(
-    seed: int, start: datetime, end: datetime, interval: float, segments: tuple[Source, ...] = SEGMENTS
+    seed: int,
+    start: datetime,
+    end: datetime,
+    interval: float,
+    scenario: Scenario = NORMAL,
+    segments: tuple[Source, ...] = SEGMENTS,
 ) -> list[Envelope]:
     """Every segment's readings in [start, end), oldest first."""
-    return [reading(seed, i, segment, ts) for ts in ticks(start, end, interval) for i, segment in enumerate(segments)]
+    return [
+        reading(seed, i, segment, ts, scenario)
+        for ts in ticks(start, end, interval)
+        for i, segment in enumerate(segments)
+    ]

@@ -12,6 +12,7 @@ TEST_ENV = {
     "IOC_KAFKA_PORT": "29192",
     "IOC_KAFKA_CONTROLLER_PORT": "29193",
     "IOC_PG_PORT": "55532",
+    "IOC_MQTT_PORT": "21983",
     "IOC_DASHBOARD_PORT": "8188",
     "IOC_APP_ID": "ioc-worker-test",
     "IOC_SINK_FLUSH_SECONDS": "0.2",

@@ -28,7 +28,7 @@ def start_fresh(settings: Settings) -> LocalInfra:
     """Local services with empty data (jars and the TimescaleDB build are kept), topics and schema."""
     infra = LocalInfra(settings)
     infra.down()
-    for data in (settings.home / "kafka" / "data", settings.home / "pg" / "data"):
+    for data in (settings.home / "kafka" / "data", settings.home / "pg" / "data", settings.home / "mosquitto"):
         shutil.rmtree(data, ignore_errors=True)
     infra.up()
     prepare(settings)

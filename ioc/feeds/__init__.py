@@ -6,7 +6,7 @@ Adding a feed is adding a file; agents and validation read the declaration and n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,9 @@ class FeedKind:
     kpis: tuple[str, ...]
     indicators: tuple[str, ...] = ()  # derived indicators computed for this feed, e.g. vn_aqi
     attributes: dict[str, Attribute] = field(default_factory=dict)  # event feeds: dossier status, times...
+    # ``sources: registered`` in the declaration: only the ids of the source metadata (``registered``) may report.
+    only_registered: bool = False
+    registered: frozenset[str] = frozenset()
 
 
 class FeedDeclarationError(ValueError):
@@ -81,6 +84,7 @@ def parse_declaration(data: object, origin: str) -> FeedKind:
             kpis=tuple(data.get("kpis", ())),
             indicators=tuple(data.get("indicators", ())),
             attributes=attributes,
+            only_registered=_sources_policy(data.get("sources", "any"), origin),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise FeedDeclarationError(f"{origin}: missing or invalid field {exc}") from exc
@@ -96,6 +100,12 @@ def parse_declaration(data: object, origin: str) -> FeedKind:
     if unknown:
         raise FeedDeclarationError(f"{origin}: unknown indicators {sorted(unknown)}; known: {sorted(INDICATORS)}")
     return kind
+
+
+def _sources_policy(value: object, origin: str) -> bool:
+    if value not in ("any", "registered"):
+        raise FeedDeclarationError(f"{origin}: sources: {value!r} is not 'any' or 'registered'")
+    return value == "registered"
 
 
 def _attribute(name: str, spec: Any, where: str) -> Attribute:
@@ -130,8 +140,17 @@ def load_feeds(*folders: Path) -> dict[str, FeedKind]:
 
 @lru_cache
 def registry() -> dict[str, FeedKind]:
-    """The shipped feed kinds and those of the folder IOC_FEEDS_DIR names, by name."""
+    """The shipped feed kinds and those of the folder IOC_FEEDS_DIR names, by name; a kind that takes
+    registered sources only carries their ids (shipped metadata and IOC_SOURCES_DIR)."""
     from ioc.settings import get_settings
+    from ioc.sources import sources
 
     extra = get_settings().feeds_dir
-    return load_feeds(DECLARATIONS, *([extra] if extra is not None else []))
+    kinds = load_feeds(DECLARATIONS, *([extra] if extra is not None else []))
+    known = sources()
+    return {
+        name: replace(kind, registered=frozenset(s.id for s in known.values() if name in s.feeds))
+        if kind.only_registered
+        else kind
+        for name, kind in kinds.items()
+    }

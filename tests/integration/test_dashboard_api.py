@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from ioc.settings import Settings
 from streams.sinks import KpiSink
 
 pytestmark = pytest.mark.integration
+DAY = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()  # inside the latest windows' last week
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 async def source(settings: Settings) -> str:
-    """A station with ten 1-minute windows from 01:00 to 01:09 UTC, values 0..9, counts 1..10."""
+    """A station with ten 1-minute windows from 01:00 to 01:09 UTC yesterday, values 0..9, counts 1..10."""
     name = f"API-{uuid.uuid4().hex[:8]}"
     sink = KpiSink(settings.dsn)
     await sink.write(
@@ -32,8 +34,8 @@ async def source(settings: Settings) -> str:
                 "source": name,
                 "metric": "pm25",
                 "unit_code": None,
-                "window_start": f"2026-11-24T01:0{m}:00+00:00",
-                "window_end": f"2026-11-24T01:0{m}:59+00:00",
+                "window_start": f"{DAY}T01:0{m}:00+00:00",
+                "window_end": f"{DAY}T01:0{m}:59+00:00",
                 "value": float(m),
                 "count": m + 1,
                 "min": float(m),
@@ -53,7 +55,7 @@ def test_latest_is_the_newest_window_per_source_and_metric(client: TestClient, s
     body = response.json()
     assert body["mode"] == "latest"
     [item] = body["items"]
-    assert (item["window_start"], item["value"]) == ("2026-11-24T01:09:00+00:00", 9.0)
+    assert (item["window_start"], item["value"]) == (f"{DAY}T01:09:00+00:00", 9.0)
 
 
 def test_history_uses_count_weighted_time_buckets(client: TestClient, source: str) -> None:
@@ -62,15 +64,15 @@ def test_history_uses_count_weighted_time_buckets(client: TestClient, source: st
         params={
             "source": source,
             "bucket": "5m",
-            "start": "2026-11-24T08:00:00+07:00",
-            "end": "2026-11-24T08:10:00+07:00",
+            "start": f"{DAY}T08:00:00+07:00",
+            "end": f"{DAY}T08:10:00+07:00",
         },
     )
     assert response.status_code == 200
     items = response.json()["items"]
     assert [(i["bucket"], i["count"]) for i in items] == [
-        ("2026-11-24T01:00:00+00:00", 15),
-        ("2026-11-24T01:05:00+00:00", 40),
+        (f"{DAY}T01:00:00+00:00", 15),
+        (f"{DAY}T01:05:00+00:00", 40),
     ]
     # (0*1 + 1*2 + 2*3 + 3*4 + 4*5) / 15 = 40 / 15
     assert items[0]["value"] == pytest.approx(40 / 15)

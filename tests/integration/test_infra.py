@@ -1,4 +1,4 @@
-"""The local infrastructure `ioc infra` starts: real Kafka (KRaft) and PostgreSQL with TimescaleDB."""
+"""The local infrastructure `ioc infra` starts: real Kafka (KRaft), PostgreSQL with TimescaleDB, Mosquitto."""
 
 import pytest
 
@@ -13,9 +13,9 @@ from tests.infra import query
 pytestmark = pytest.mark.integration
 
 
-def test_status_reports_both_services_running(settings: Settings) -> None:
+def test_status_reports_every_service_running(settings: Settings) -> None:
     status = LocalInfra(settings).status()
-    for name in ("kafka", "postgres"):
+    for name in ("kafka", "postgres", "mosquitto"):
         assert status[name].startswith(("running", "external")), status
 
 

@@ -11,12 +11,12 @@ from ioc.settings import Settings
 ROOT = Path(__file__).parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
-APP = ("ioc-init", "worker", "dashboard", "simulator")
+APP = ("ioc-init", "worker", "dashboard", "mqtt-bridge", "simulator")
 BROKERS = ("kafka-1", "kafka-2", "kafka-3")
 
 
 def test_services_are_the_documented_topology() -> None:
-    assert set(SERVICES) == {*BROKERS, "timescaledb", *APP}
+    assert set(SERVICES) == {*BROKERS, "timescaledb", "mosquitto", *APP}
     assert SERVICES["timescaledb"]["image"].startswith("timescale/timescaledb:")
     assert all(SERVICES[name]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller" for name in BROKERS)
     node_ids = {SERVICES[name]["environment"]["KAFKA_NODE_ID"] for name in BROKERS}
@@ -45,6 +45,14 @@ def test_dashboard_publishes_the_port_it_listens_on() -> None:
     port = dashboard["environment"]["IOC_DASHBOARD_PORT"]
     assert dashboard["ports"] == [f"{port}:{port}"]
     assert dashboard["environment"]["IOC_DASHBOARD_HOST"] == "0.0.0.0"
+
+
+def test_the_bridge_reaches_the_broker_on_the_port_it_listens_on() -> None:
+    url = SERVICES["mqtt-bridge"]["environment"]["IOC_MQTT_URL"].replace("${IOC_MQTT_BRIDGE_PASSWORD:?", "")
+    config = (ROOT / "deploy" / "mosquitto.conf").read_text().splitlines()
+    assert f"listener {urlsplit(url).port}" in config and "allow_anonymous false" in config
+    assert urlsplit(url).hostname == "mosquitto" and urlsplit(url).scheme == "mqtt"
+    assert SERVICES["mosquitto"]["ports"] == [f"{urlsplit(url).port}:{urlsplit(url).port}"]
 
 
 def test_no_secret_is_written_in_the_file() -> None:

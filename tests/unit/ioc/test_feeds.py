@@ -93,3 +93,48 @@ def test_an_extra_folder_adds_kinds_but_cannot_redeclare_one(tmp_path: Path) -> 
         load_feeds(DECLARATIONS, tmp_path)
     with pytest.raises(FeedDeclarationError, match="no such folder"):
         load_feeds(tmp_path / "missing")
+
+
+def test_a_feed_may_take_registered_sources_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from ioc.envelope import RecordError, parse_envelope
+    from ioc.settings import get_settings
+    from ioc.sources import sources
+
+    feeds, metadata = tmp_path / "feeds", tmp_path / "sources"
+    feeds.mkdir(), metadata.mkdir()
+    (feeds / "noise.yaml").write_text(
+        "name: noise\nentity: s\ninterval_seconds: 60\nsources: registered\n"
+        "metrics:\n  laeq: {unit: dBA, min: 0, max: 140}\n"
+    )
+    (metadata / "noise.yaml").write_text(
+        "feed: noise\nsources:\n"
+        '  - {id: N-01, name: "Trạm ồn Đông Ba", unit_code: HUE.DONGBA, lat: 16.47, lon: 107.58}\n'
+    )
+    monkeypatch.setenv("IOC_FEEDS_DIR", str(feeds))
+    monkeypatch.setenv("IOC_SOURCES_DIR", str(metadata))
+    for cached in (get_settings, sources, registry):
+        cached.cache_clear()
+    try:
+        noise = registry()["noise"]
+        assert noise.only_registered and noise.registered == frozenset({"N-01"})
+        assert not registry()["air_quality"].only_registered  # the shipped feeds take any source
+        now = datetime.now(UTC)
+
+        def record(source: str) -> bytes:
+            return json.dumps({"source": source, "ts": now.isoformat(), "values": {"laeq": 55}}).encode()
+
+        assert parse_envelope(record("N-01"), noise, now, timedelta(0)).source == "N-01"
+        with pytest.raises(RecordError) as caught:
+            parse_envelope(record("N-02"), noise, now, timedelta(0))
+        assert (caught.value.field, caught.value.rule) == ("source", "unknown_source")
+        assert "'N-02' is not a registered source of feed 'noise'" in str(caught.value)
+    finally:
+        monkeypatch.undo()
+        for cached in (get_settings, sources, registry):
+            cached.cache_clear()
+    with pytest.raises(FeedDeclarationError, match="sources: 'some' is not 'any' or 'registered'"):
+        parse_declaration({"name": "x", "entity": "e", "interval_seconds": 1, "sources": "some",
+                           "metrics": {"a": {"unit": "u", "min": 0, "max": 1}}}, "x.yaml")  # fmt: skip

@@ -9,7 +9,7 @@ from ioc.sources import SourceError, load_sources, metadata, of_feed
 
 def test_the_shipped_metadata_loads() -> None:
     gauges = of_feed("hydro")
-    assert len(gauges) == 8 and len(of_feed("air_quality")) == 8
+    assert len(gauges) == 8 and len(of_feed("air_quality")) == 20
     for gauge in gauges:
         levels = gauge.extras["alarm_levels"]
         assert len(levels) == 3 and levels == sorted(levels)
