@@ -38,7 +38,7 @@ test: install peer lint browser  ## the whole suite against real Kafka and Times
 	$(BIN)/pytest
 
 # Its own local services (.ioc-bench/, other ports) so a running `make run` neither disturbs nor is disturbed.
-BENCH_ENV := IOC_HOME=.ioc-bench IOC_KAFKA_PORT=39092 IOC_KAFKA_CONTROLLER_PORT=39093 IOC_PG_PORT=56432 IOC_DASHBOARD_PORT=8288
+BENCH_ENV := IOC_HOME=.ioc-bench IOC_KAFKA_PORT=39092 IOC_KAFKA_CONTROLLER_PORT=39093 IOC_PG_PORT=56432 IOC_DASHBOARD_PORT=8288 IOC_MQTT_BRIDGE=false
 bench: install peer  ## ceilings, drain, peer, steady latency, fan-out, scale-out; table + bench/results/*.json
 	$(BENCH_ENV) $(BIN)/ioc bench $(BENCH_ARGS)
 

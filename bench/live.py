@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -220,3 +221,29 @@ async def _fanout(
 def fanout(bootstrap: list[str], port: int, clients: int, rate: float, seconds: float, prefix: str) -> dict[str, Any]:
     """``clients`` websocket clients on the KPI channel of one dashboard process; ``rate`` KPI messages/s."""
     return asyncio.run(_fanout(bootstrap, port, clients, rate, seconds, prefix))
+
+
+def keep_up(
+    lag: Callable[[], int], producer_done: Callable[[], bool], check: Callable[[], None], timeout: float
+) -> dict[str, Any]:
+    """Samples a consumer's lag every second while a producer runs and then until the lag is 0: whether the
+    consumer kept up (the peak and the lag the producer left) and how long it took to catch up after it."""
+    peak, samples = 0, 0
+    while not producer_done():
+        check()
+        peak = max(peak, lag())
+        samples += 1
+        time.sleep(1.0)
+    stopped = time.monotonic()
+    left = lag()
+    remaining = left
+    while remaining > 0 and time.monotonic() - stopped < timeout:
+        check()
+        time.sleep(1.0)
+        remaining = lag()
+    return {
+        "peak_lag": max(peak, left),
+        "lag_when_producer_stopped": left,
+        "seconds_to_catch_up": round(time.monotonic() - stopped, 1) if remaining == 0 else None,
+        "lag_samples": samples,
+    }

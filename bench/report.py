@@ -49,6 +49,7 @@ class Results:
             "drain_vs_db_ceiling": ratio(drain, self.rate("db_ceiling")),
             "drain_vs_quix": ratio(drain, self.rate("peer_quix")),
             "two_workers_vs_one": ratio(self.rate("drain_two_workers"), drain),
+            "simulator_vs_target": ratio(self.rate("simulator"), self.stages.get("simulator", {}).get("target_rate")),
         }
 
     def latency(self) -> dict[str, Any]:

@@ -1,12 +1,14 @@
 """One benchmark run: the workload, then every stage in a fixed order, then the table and the JSON file.
 
 Order: ceilings first (nothing else runs), then drains (one worker, two workers, the peer), then the
-steady rate with a worker and the dashboard, then fan-out with the dashboard alone. Each stage starts
+steady rate with a worker and the dashboard, then fan-out with the dashboard alone, then the simulators at
+their target rate beside a worker. Each stage starts
 the processes it times and stops them after.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -20,6 +22,8 @@ from bench.harness import Proc, clear, end_offsets, ioc, new_app_id, place_worke
 from bench.report import Results
 from bench.workload import FEED, generate, live_reading
 from ioc import topics
+from ioc.feeds import registry
+from ioc.kafka_admin import group_position
 from ioc.settings import Settings
 from ioc.supervisor import wait_http
 
@@ -36,6 +40,8 @@ class Plan:
     clients: int = 1000
     fanout_rate: float = 10.0
     fanout_seconds: float = 20.0
+    simulator_rate: float = 2000.0  # `ioc simulate --rate`, beside a worker
+    simulator_seconds: float = 60.0
     seed: int = 42
     stages: tuple[str, ...] = STAGES
     peer_python: Path = Path(".venv-peer/bin/python")
@@ -82,6 +88,7 @@ def run(settings: Settings, plan: Plan, say: Callable[[str], None] = print) -> R
         rate = plan.steady_rate or max(10.0, 0.5 * (results.rate("drain") or 200.0))
         stage("steady", lambda: _steady(settings, plan, rate, prefix, logs))
         stage("fanout", lambda: _fanout(settings, plan, prefix + "f-", logs))
+        stage("simulator", lambda: _simulator(settings, plan, prefix + "sim-", logs))
     finally:
         clear(settings.dsn, prefix)
     return results
@@ -132,6 +139,33 @@ def _steady(settings: Settings, plan: Plan, rate: float, prefix: str, logs: Path
     finally:
         worker.stop()
         dashboard.stop()
+
+
+def _simulator(settings: Settings, plan: Plan, prefix: str, logs: Path) -> dict[str, Any]:
+    """`ioc simulate --rate R` for S seconds beside a fresh worker: the rate it keeps, the lag it builds in the
+    worker's agents, and how long after it stops the worker takes to read everything."""
+    bootstrap = settings.bootstrap_servers
+    app_id = new_app_id("simulator")
+    ingest = [topics.ingest_topic(feed) for feed in registry()]
+    place_worker(bootstrap, app_id, end_offsets(bootstrap, ingest))
+    worker = ioc(app_id, ["worker"], settings, logs, IOC_APP_ID=app_id)
+    try:
+        _wait_worker(settings, worker, prefix + "p-")
+        args = ["simulate", "--interval", "1", "--speed", "60", "--duration", f"{plan.simulator_seconds:g}"]
+        args += ["--rate", f"{plan.simulator_rate:g}", "--history-hours", "0", "--backfill-minutes", "0"]
+        simulator = ioc("simulator", [*args, "--event-history-days", "0"], settings, logs)
+        figures = live.keep_up(
+            lambda: sum(group_position(bootstrap, app_id, ingest).lag.values()),
+            lambda: simulator.popen.poll() is not None,
+            worker.check,
+            plan.timeout,
+        )
+        report = json.loads(simulator.log.read_text().strip().splitlines()[-1])
+        figures.update(records_per_s=report["rate"], records=report["sent"], target_rate=plan.simulator_rate)
+        figures.update({f"worker_{k}": v for k, v in worker.usage().items()})
+        return figures
+    finally:
+        worker.stop()
 
 
 def _fanout(settings: Settings, plan: Plan, prefix: str, logs: Path) -> dict[str, Any]:

@@ -31,10 +31,13 @@ class Workload:
     sources: list[str]
 
 
+STATIONS = 8  # the first eight of the province's stations: the workload of every recorded run
+
+
 def generate(records: int, seed: int, prefix: str, end: datetime, interval: float = 1.0) -> Workload:
     """About ``records`` readings ending before ``end`` (one per station every ``interval`` s), then one closer
     per station ``CLOSER_DELAY`` later. ``end`` must not lie in the future (the validator refuses it)."""
-    stations = [replace(s, id=f"{prefix}{s.id}") for s in air_quality.STATIONS]
+    stations = [replace(s, id=f"{prefix}{s.id}") for s in air_quality.STATIONS[:STATIONS]]
     per_station = max(1, records // len(stations))
     last = align(end - CLOSER_DELAY, interval)
     first = last - timedelta(seconds=interval * (per_station - 1))

@@ -16,7 +16,10 @@ from tests.infra import query
 
 pytestmark = pytest.mark.e2e
 
-TINY = Plan(records=400, steady_seconds=3, steady_rate=40, clients=20, fanout_rate=10, fanout_seconds=2, timeout=180)
+TINY = Plan(
+    records=400, steady_seconds=3, steady_rate=40, clients=20, fanout_rate=10, fanout_seconds=2,
+    simulator_rate=100, simulator_seconds=4, timeout=180,
+)  # fmt: skip
 
 
 def test_every_stage_runs_and_the_json_has_the_ratios(settings: Settings, tmp_path: Path) -> None:
@@ -34,6 +37,9 @@ def test_every_stage_runs_and_the_json_has_the_ratios(settings: Settings, tmp_pa
     fanout = results.stages["fanout"]
     assert fanout["alone"]["delivered"] == fanout["alone"]["expected"] > 0
     assert fanout["beside_a_stuck_client"]["delivered"] == fanout["beside_a_stuck_client"]["expected"]
+    simulator = results.stages["simulator"]
+    assert simulator["records"] > 0 and simulator["records_per_s"] <= simulator["target_rate"] * 1.05
+    assert simulator["seconds_to_catch_up"] is not None  # the worker read all the simulators sent
 
     body = json.loads(results.write(tmp_path).read_text())
     assert set(body["ratios"]) == {
@@ -41,6 +47,7 @@ def test_every_stage_runs_and_the_json_has_the_ratios(settings: Settings, tmp_pa
         "drain_vs_db_ceiling",
         "drain_vs_quix",
         "two_workers_vs_one",
+        "simulator_vs_target",
     }
     assert all(value is not None and value > 0 for value in body["ratios"].values())
     assert set(body["latency_ms"]) >= {"p50", "p95", "p99"}

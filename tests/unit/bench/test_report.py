@@ -26,6 +26,7 @@ def test_results_json_has_the_ratios_and_latency_the_issue_names(tmp_path: Path)
         "drain_two_workers": {"records_per_s": 400.0},
         "peer_quix": {"records_per_s": 125.0},
         "steady": {"records_per_s": 125.0, "produce_to_ws_ms": {"p50": 1.0, "p95": 2.0, "p99": 3.0, "samples": 9}},
+        "simulator": {"records_per_s": 1990.0, "target_rate": 2000.0},
     }
     body = json.loads(results.write(tmp_path).read_text())
     assert body["ratios"] == {
@@ -33,6 +34,7 @@ def test_results_json_has_the_ratios_and_latency_the_issue_names(tmp_path: Path)
         "drain_vs_db_ceiling": 0.5,
         "drain_vs_quix": 2.0,
         "two_workers_vs_one": 1.6,
+        "simulator_vs_target": 0.995,
     }
     assert body["latency_ms"] == {"p50": 1.0, "p95": 2.0, "p99": 3.0, "samples": 9}
     assert body["machine"]["cpus"] >= 1
