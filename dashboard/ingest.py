@@ -85,12 +85,15 @@ def ingest_router(settings: Settings, auth: Authenticator, forwarder: Forwarder)
         or key-values; one, an array, or a broker's notification) into their feeds, answered like /ingest/{feed}.
         """
         key = await auth.authenticate(authorization, x_api_key)
+        mapped_feeds = sorted({model.feed for model in ngsi_ld.MODELS.values()})
+        if not any(key.allows(feed) for feed in mapped_feeds):
+            raise HTTPException(403, f"API key {key.key_id} ({key.role}) may send to none of {mapped_feeds}")
         if content_type.split(";")[0].strip().lower() not in (JSON, LD_JSON):
             raise HTTPException(415, f"Content-Type must be {JSON} or {LD_JSON}")
         body = await _read_limited(request, settings.ingest_max_bytes)
         try:
             items = ngsi_ld.entities(json.loads(body))
-        except (UnicodeDecodeError, json.JSONDecodeError, BodyError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, BodyError) as exc:
             raise HTTPException(400, f"body is not NGSI-LD JSON: {exc}") from exc
         if not items:
             raise HTTPException(422, "no entities in the body")

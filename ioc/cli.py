@@ -50,10 +50,11 @@ def settings() -> Settings:
             typer.echo(f"error: {name}: {error['msg']}", err=True)
         raise typer.Exit(2) from exc
     from ioc.feeds import FeedDeclarationError, registry
+    from ioc.sources import SourceError
 
     try:
         registry()
-    except FeedDeclarationError as exc:
+    except (FeedDeclarationError, SourceError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     logging.basicConfig(level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -10,12 +10,14 @@ from typing import Any
 
 from ioc.envelope import RecordError
 
+RAW_KEPT = 256 * 1024  # base64 makes it 342 KiB, well inside Kafka's 1 MB per message
+
 
 def source_hint(raw: bytes) -> str | None:
     """The ``source`` of a rejected message when it can still be read, so integrators find their records."""
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     source = body.get("source") if isinstance(body, dict) else None
     return source[:64] if isinstance(source, str) else None
@@ -29,7 +31,13 @@ def dead_letter(
 
 
 def rejected(error: RecordError, raw: bytes, feed: str, dl_id: str, topic: str, received: float) -> dict[str, Any]:
-    """A dead letter with id ``dl_id``; ``topic`` is the ingest topic that `ioc deadletter replay` sends it to."""
+    """A dead letter with id ``dl_id``; ``topic`` is the ingest topic that `ioc deadletter replay` sends it to.
+
+    A message larger than RAW_KEPT keeps only its first RAW_KEPT bytes: the letter must fit in a Kafka message.
+    """
+    reason = str(error)
+    if len(raw) > RAW_KEPT:
+        reason += f" (a message of {len(raw):,} bytes: its first {RAW_KEPT:,} are kept)"
     return {
         "dl_id": dl_id,
         "topic": topic,
@@ -37,7 +45,7 @@ def rejected(error: RecordError, raw: bytes, feed: str, dl_id: str, topic: str, 
         "source": source_hint(raw),
         "field": error.field,
         "rule": error.rule,
-        "reason": str(error),
+        "reason": reason,
         "received_at": datetime.fromtimestamp(received, UTC).isoformat(),
-        "raw": base64.b64encode(raw).decode("ascii"),
+        "raw": base64.b64encode(raw[:RAW_KEPT]).decode("ascii"),
     }

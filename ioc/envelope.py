@@ -137,6 +137,8 @@ def parse_envelope(raw: bytes, kind: FeedKind, now: datetime, max_future: timede
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RecordError("$", "json", f"not valid UTF-8 JSON ({exc})") from exc
+    except RecursionError as exc:  # a hostile nesting must be a dead letter, not a crash of the agent
+        raise RecordError("$", "json", "JSON nested too deeply") from exc
     if not isinstance(body, dict):
         raise RecordError("$", "type", "must be a JSON object")
     feed = body.get("feed", kind.name)

@@ -43,7 +43,7 @@ def split(body: bytes, content_type: str) -> list[bytes]:
         raise BodyError(f"Content-Type must be {JSON} (an array of records) or {NDJSON} (one record per line)")
     try:
         parsed: Any = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BodyError(f"body is not valid UTF-8 JSON: {exc}") from exc
     if isinstance(parsed, dict):
         parsed = [parsed]

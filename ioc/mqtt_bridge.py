@@ -16,6 +16,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from ioc.feeds import registry
 from ioc.mqtt_messages import TOPIC_FILTER, InOrderAcks, route
@@ -51,6 +52,8 @@ class Bridge:
         if broker.tls:
             client.tls_set()
         client.reconnect_delay_set(1, 30)
+        client.suppress_exceptions = True  # a failing callback is logged; it must not end the network loop
+        client.enable_logger(log)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -68,12 +71,19 @@ class Bridge:
         )
 
     def _on_disconnect(self, _: mqtt.Client, __: Any, ___: Any, reason: Any, ____: Any) -> None:
+        self.acks.reset()  # before paho reconnects: acks of this connection must not reach the next one
         if not self.stopping.is_set():
             log.warning("MQTT bridge disconnected (%s); reconnecting", reason)
 
     def _on_message(self, _: mqtt.Client, __: Any, message: mqtt.MQTTMessage) -> None:
-        routed = route(message.topic, message.payload, self.feeds, time.time())
-        future = self.producer.send(routed.topic, key=routed.key, value=routed.value)
+        if self.stopping.is_set():
+            return  # not acknowledged: the broker delivers it again to the next bridge
+        try:
+            routed = route(message.topic, message.payload, self.feeds, time.time())
+            future = self.producer.send(routed.topic, key=routed.key, value=routed.value)
+        except Exception as exc:  # Kafka unreachable past max_block_ms, say: paho would end its loop silently
+            self._failed(exc)
+            return
         if message.qos > 0:
             stored = self.acks.received(message.mid)
             future.add_callback(lambda _: stored())
@@ -98,10 +108,17 @@ class Bridge:
                     log.info("MQTT bridge: %d messages forwarded (%.1f/s lately)", self.forwarded, rate)
                     reported, last = time.monotonic(), self.forwarded
         finally:
-            self.producer.flush(timeout=30)  # what Kafka confirms now is acknowledged before leaving
-            time.sleep(0.5)  # lets the network thread write those acknowledgements
-            self.client.disconnect()
+            self.stopping.set()
+            try:
+                self.producer.flush(timeout=30)  # what Kafka confirms now is acknowledged before leaving
+            except KafkaError as exc:
+                log.warning("MQTT bridge: Kafka did not confirm every record (%s); the broker keeps them", exc)
+            self.client.disconnect()  # queued after the acknowledgements: the network thread writes them first
+            deadline = time.monotonic() + 5
+            while self.client.is_connected() and time.monotonic() < deadline:
+                time.sleep(0.05)
             self.client.loop_stop()
+            self.acks.reset()
             self.producer.close(timeout=10)
             log.info("MQTT bridge stopped after forwarding %d messages", self.forwarded)
         if self.failure is not None:

@@ -21,6 +21,7 @@ from ioc.deadletter import rejected
 from ioc.envelope import RecordError
 
 TOPIC_FILTER = "ioc/+/+"
+MAX_PAYLOAD = 768 * 1024  # larger messages are dead letters at once: a record must fit in Kafka's 1 MB
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ def route(mqtt_topic: str, payload: bytes, feeds: Collection[str], received: flo
     """The ingest record of one message, or its dead letter when its topic cannot be honoured."""
     _, feed, source = mqtt_topic.split("/", 2)
     ingest = topics.ingest_topic(feed)
+    if len(payload) > MAX_PAYLOAD:
+        error = RecordError("$", "size", f"message of {len(payload):,} bytes; at most {MAX_PAYLOAD:,}")
+        return _dead_letter(error, payload, feed, ingest, mqtt_topic, received)
     body = _object(payload)
     if body is None:  # not a JSON object: the validate agent rejects it with the precise reason
         return Routed(ingest, source.encode(), payload)
@@ -54,13 +58,13 @@ def route(mqtt_topic: str, payload: bytes, feeds: Collection[str], received: flo
 def _object(payload: bytes) -> dict[str, Any] | None:
     try:
         body = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     return body if isinstance(body, dict) else None
 
 
 def _dead_letter(error: RecordError, raw: bytes, feed: str, ingest: str, mqtt_topic: str, received: float) -> Routed:
-    # The id hashes the message, so a QoS 1 redelivery of it does not make a second dead letter.
+    # The id hashes the message: a QoS 1 redelivery of it gets the same id (and a row of its own delivery time).
     dl_id = f"mqtt:{mqtt_topic}:{hashlib.sha256(raw).hexdigest()[:20]}"
     letter = rejected(error, raw, feed, dl_id, ingest, received)
     return Routed(topics.DEADLETTER, feed.encode(), json.dumps(letter).encode())
@@ -70,27 +74,38 @@ class InOrderAcks:
     """PUBACKs sent in the order the messages arrived (MQTT 3.1.1, 4.6), each once Kafka holds its record.
 
     Kafka confirms partitions in any order; a message is acknowledged only when it and every earlier one
-    are stored, so a broker that redelivers what was not acknowledged never skips a record.
+    are stored, so a broker that redelivers what was not acknowledged never skips a record. A lost
+    connection forgets what was pending (``reset``): packet ids are the connection's, and the broker
+    delivers again whatever was not acknowledged.
     """
 
     def __init__(self, send_ack: Callable[[int], object]) -> None:
         self._send_ack = send_ack
         self._pending: deque[list[Any]] = deque()  # [mid, stored]
         self._lock = threading.Lock()
+        self._connection = 0
 
     def received(self, mid: int) -> Callable[[], None]:
         """Registers message ``mid``; call the returned function once Kafka has its record."""
         entry = [mid, False]
         with self._lock:
             self._pending.append(entry)
+            connection = self._connection
 
         def stored() -> None:
             with self._lock:
+                if connection != self._connection:
+                    return  # acknowledged on a connection that is gone: the broker sends the message again
                 entry[1] = True
                 while self._pending and self._pending[0][1]:
                     self._send_ack(self._pending.popleft()[0])
 
         return stored
+
+    def reset(self) -> None:
+        with self._lock:
+            self._connection += 1
+            self._pending.clear()
 
     def __len__(self) -> int:
         with self._lock:

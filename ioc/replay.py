@@ -44,7 +44,7 @@ def _ts(raw: bytes) -> datetime | None:
     try:
         value = json.loads(raw).get("ts")
         parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return parsed if parsed is not None and parsed.tzinfo is not None else None
 
@@ -57,7 +57,7 @@ def read_jsonl(text: str, feed: str | None, kinds: dict[str, FeedKind]) -> list[
             continue
         try:
             body = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             body = None
         named = body.get("feed") if isinstance(body, dict) else None
         target = named if isinstance(named, str) else feed

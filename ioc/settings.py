@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -121,8 +121,15 @@ class Settings(BaseSettings):
 
     @field_validator("mqtt_url")
     @classmethod
-    def _mqtt_scheme(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in {"mqtt", "mqtts"}:
+    def _mqtt_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        url = urlsplit(value)
+        try:
+            url.port  # noqa: B018 - raises on a port that is not a number in 0-65535
+        except ValueError as exc:
+            raise ValueError(f"bad port: {exc}") from None
+        if url.scheme not in {"mqtt", "mqtts"} or not url.hostname:
             raise ValueError("must look like mqtt://[user:password@]host[:port] or mqtts://...")
         return value
 
@@ -155,9 +162,8 @@ class Settings(BaseSettings):
             return MqttBroker("127.0.0.1", self.mqtt_port)
         url = urlsplit(self.mqtt_url)
         tls = url.scheme == "mqtts"
-        return MqttBroker(
-            url.hostname or "127.0.0.1", url.port or (8883 if tls else 1883), url.username, url.password, tls
-        )
+        user, password = (unquote(part) if part is not None else None for part in (url.username, url.password))
+        return MqttBroker(url.hostname or "127.0.0.1", url.port or (8883 if tls else 1883), user, password, tls)
 
     @property
     def bootstrap_servers(self) -> list[str]:

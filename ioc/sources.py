@@ -62,7 +62,11 @@ def load_sources(*folders: Path) -> dict[str, Source]:
         if not folder.is_dir():
             raise SourceError(f"{folder}: no such folder of source metadata (IOC_SOURCES_DIR)")
         for path in sorted(folder.glob("*.yaml")):
-            for source in parse_sources(yaml.safe_load(path.read_text(encoding="utf-8")), path.name):
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                raise SourceError(f"{path}: not readable YAML ({exc})") from exc
+            for source in parse_sources(data, path.name):
                 if source.id in found:
                     raise SourceError(f"{path.name}: source {source.id!r} is listed twice")
                 found[source.id] = source

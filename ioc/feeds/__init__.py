@@ -131,7 +131,11 @@ def load_feeds(*folders: Path) -> dict[str, FeedKind]:
         if not folder.is_dir():
             raise FeedDeclarationError(f"{folder}: no such folder of feed declarations (IOC_FEEDS_DIR)")
         for path in sorted(folder.glob("*.yaml")):
-            kind = parse_declaration(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                raise FeedDeclarationError(f"{path}: not readable YAML ({exc})") from exc
+            kind = parse_declaration(data, path.name)
             if kind.name in feeds:
                 raise FeedDeclarationError(f"{path}: feed {kind.name!r} is already declared in {origin[kind.name]}")
             feeds[kind.name], origin[kind.name] = kind, path

@@ -77,7 +77,8 @@ CORPUS: list[tuple[str, str, Any, str, str]] = [
     ("negative rainfall", "hydro", {"source": "G", "ts": TS, "values": {"rainfall": -0.1}}, "values.rainfall", "range"),
     ("huge: 5,000 metrics", "air_quality", aq("S", values={f"m{i}": i for i in range(5000)}), "values.m0",
      "unknown_metric"),
-    ("huge: a 500 kB id", "air_quality", aq("S", id="x" * 500_000), "id", "type"),
+    ("huge: a 900 kB id", "air_quality", aq("S", id="x" * 900_000), "id", "type"),  # its letter keeps 256 kB
+    ("JSON nested 100,000 deep", "air_quality", b"[" * 100_000, "$", "json"),
     ("id a number", "air_quality", aq("S", id=7), "id", "type"),
     ("geo out of range", "air_quality", aq("S", geo={"lat": 116.4, "lon": 107.6}), "geo", "range"),
     ("unit_code a number", "air_quality", aq("S", unit_code=46), "unit_code", "type"),

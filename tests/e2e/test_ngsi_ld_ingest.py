@@ -97,3 +97,14 @@ def test_entities_of_three_models_are_stored_and_unmappable_ones_are_dead_letter
     )
     assert [row[:3] for row in letters] == [(e["field"], e["rule"], e["reason"]) for e in answer["errors"]]
     assert {row[3] for row in letters} == {"POST /ingest/ngsi-ld"}  # where a fixed entity is sent again
+
+
+def test_a_key_that_may_send_to_no_mapped_feed_is_refused(pipeline: Pipeline) -> None:
+    operator = apikeys.add(pipeline.settings.dsn, "Trực ban (test)", None, "operator")[1]
+    noise_only = apikeys.add(pipeline.settings.dsn, "noise integrator (test)", ["noise"])[1]
+    body = json.dumps({"id": "urn:ngsi-ld:Parking:P1", "type": "Parking"}).encode()
+    for key in (operator, noise_only):
+        status, answer = http_json(f"{pipeline.url}/ingest/ngsi-ld", key, body, "application/ld+json")
+        assert status == 403 and "may send to none of ['air_quality', 'hydro', 'traffic']" in answer["detail"]
+    status, answer = http_json(f"{pipeline.url}/ingest/ngsi-ld", None, body, "application/ld+json")
+    assert status == 401

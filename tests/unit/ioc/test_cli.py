@@ -98,3 +98,21 @@ def test_a_broken_feeds_folder_is_named_and_exits_2(monkeypatch: pytest.MonkeyPa
         registry.cache_clear()
     assert result.exit_code == 2
     assert "bad.yaml: missing or invalid field" in result.output
+
+
+def test_a_broken_sources_folder_is_named_and_exits_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from ioc.feeds import registry
+    from ioc.sources import sources
+
+    (tmp_path / "noise.yaml").write_text("feed: noise\nsources: [{id: N-01\n")  # unclosed: not YAML
+    monkeypatch.setenv("IOC_SOURCES_DIR", str(tmp_path))
+    for cached in (get_settings, registry, sources):
+        cached.cache_clear()
+    try:
+        result = runner.invoke(cli, ["infra", "status"])
+    finally:
+        monkeypatch.delenv("IOC_SOURCES_DIR")
+        for cached in (get_settings, registry, sources):
+            cached.cache_clear()
+    assert result.exit_code == 2
+    assert "noise.yaml: not readable YAML" in result.output

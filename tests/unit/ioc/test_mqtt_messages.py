@@ -79,3 +79,29 @@ def test_acks_go_out_in_arrival_order_once_every_earlier_record_is_stored() -> N
     assert sent == [1, 2, 3] and len(acks) == 1
     stored[4]()
     assert sent == [1, 2, 3, 4] and len(acks) == 0
+
+
+def test_a_message_too_big_for_kafka_or_nested_too_deeply_is_handled_here() -> None:
+    from ioc.deadletter import RAW_KEPT
+    from ioc.mqtt_messages import MAX_PAYLOAD
+
+    huge = b'{"values":{"pm25":1},"pad":"' + b"x" * MAX_PAYLOAD + b'"}'
+    routed = route("ioc/air_quality/S1", huge, FEEDS, NOW)
+    dl = letter(routed.value)
+    assert (dl["field"], dl["rule"]) == ("$", "size") and f"{len(huge):,} bytes" in dl["reason"]
+    assert base64.b64decode(dl["raw"]) == huge[:RAW_KEPT] and len(routed.value) < 1_000_000
+    nested = b"[" * 200_000
+    routed = route("ioc/air_quality/S1", nested, FEEDS, NOW)
+    assert (routed.topic, routed.value) == ("ioc.ingest.air_quality", nested)  # the validator rejects it
+
+
+def test_a_lost_connection_forgets_its_pending_acks() -> None:
+    sent: list[int] = []
+    acks = InOrderAcks(sent.append)
+    old = acks.received(7)
+    acks.reset()
+    new = acks.received(7)  # the broker's redelivery, same packet id on the new connection
+    old()
+    assert sent == [] and len(acks) == 1
+    new()
+    assert sent == [7] and len(acks) == 0

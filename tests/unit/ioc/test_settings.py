@@ -30,3 +30,15 @@ def test_bad_values_are_refused_with_the_field_name(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("IOC_TOPIC_PARTITIONS", "0")
     with pytest.raises(ValidationError, match="topic_partitions"):
         Settings()
+
+
+def test_the_mqtt_url_is_checked_and_its_login_decoded() -> None:
+    from ioc.settings import MqttBroker
+
+    broker = Settings(mqtt_url="mqtts://ioc-bridge:p%2Fss%40rd@mqtt.example.vn").mqtt_broker
+    assert broker == MqttBroker("mqtt.example.vn", 8883, "ioc-bridge", "p/ss@rd", True)
+    assert Settings(mqtt_url="mqtt://h:1884").mqtt_broker == MqttBroker("h", 1884)
+    assert Settings(mqtt_url="").mqtt_url is None and Settings(mqtt_port=2).mqtt_broker == MqttBroker("127.0.0.1", 2)
+    for bad in ("http://h", "mqtt://", "mqtt://h:99999", "mqtt://h:port"):
+        with pytest.raises(ValidationError):
+            Settings(mqtt_url=bad)
