@@ -238,28 +238,49 @@ class Rate(Rule):
 
 @register
 class Anomaly(Rule):
-    """Far from the source's own recent history: robust z-score (median and MAD of the last values)."""
+    """Far from the source's own recent history. ``robust``: z-score against the median and MAD of the last
+    ``history`` values (insensitive to past outliers). ``ewma``: against an exponentially weighted mean and
+    variance (weight ``alpha`` for the newest value; constant memory, follows a slow drift), judged once
+    ``history / 2`` values are in."""
 
     kind = "anomaly"
+    method: Literal["robust", "ewma"] = "robust"
     history: int = Field(60, ge=10, le=1000)
+    alpha: float = Field(0.1, gt=0, lt=1)
     z: float = Field(6.0, gt=0)
 
     def evaluate(self, memory: dict[str, Any], sample: Sample) -> Condition | None:
         if sample.value is None:
             return None
+        baseline = (self._ewma if self.method == "ewma" else self._robust)(memory, sample.value)
+        if baseline is None:
+            return None
+        centre, spread = baseline
+        spread = max(spread, 1e-9, abs(centre) * 1e-3)
+        score = (sample.value - centre) / spread
+        active = abs(score) > (self.z / 2 if memory.get("active") else self.z)
+        memory["active"] = active
+        bound = centre + math.copysign(self.z, score) * spread  # the value that would have been anomalous
+        return Condition(active, self.severity, sample.value, round(bound, 4))
+
+    def _robust(self, memory: dict[str, Any], value: float) -> tuple[float, float] | None:
+        """Median and scaled MAD of the values before ``value``; None while fewer than history / 2."""
         past = memory.get("values", [])
-        memory["values"] = [*past, sample.value][-self.history :]
+        memory["values"] = [*past, value][-self.history :]
         if len(past) < self.history // 2:
             return None
         values = np.asarray(past, dtype=float)
         median = float(np.median(values))
-        mad = float(np.median(np.abs(values - median))) * 1.4826
-        spread = max(mad, 1e-9, abs(median) * 1e-3)
-        score = (sample.value - median) / spread
-        active = abs(score) > (self.z / 2 if memory.get("active") else self.z)
-        memory["active"] = active
-        bound = median + math.copysign(self.z, score) * spread  # the value that would have been anomalous
-        return Condition(active, self.severity, sample.value, round(bound, 4))
+        return median, float(np.median(np.abs(values - median))) * 1.4826
+
+    def _ewma(self, memory: dict[str, Any], value: float) -> tuple[float, float] | None:
+        """Weighted mean and standard deviation before ``value`` (then updated with it); None while warming up."""
+        count, mean, var = memory.get("n", 0), memory.get("mean", value), memory.get("var", 0.0)
+        baseline = (mean, math.sqrt(var)) if count >= self.history // 2 else None
+        diff = value - mean
+        memory["n"], memory["mean"] = count + 1, mean + self.alpha * diff
+        memory["var"] = (1 - self.alpha) * (var + diff * self.alpha * diff)
+        return baseline
 
 
 @register

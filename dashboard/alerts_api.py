@@ -1,4 +1,5 @@
-"""Alerts REST API: list and filter, one alert with its history and deliveries, and operators' actions.
+"""Alerts REST API: list and filter, one alert with its history and deliveries, operators' actions, and
+silences (maintenance windows, area silences) that mute notifications.
 
 Actions are not applied here: they are checked against the stored state (404/409/422 with a message),
 then sent as commands on ioc.alert-commands to the alert agent, the single writer; the answer waits a
@@ -16,10 +17,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
+from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field
 
 from alerts.lifecycle import ACTIONS, Command, CommandError, check_command
 from alerts.model import Severity, State
+from alerts.silences import SilenceError, parse_silence
 from dashboard.auth import Authenticator
 from dashboard.ingest import Forwarder
 from ioc import apikeys, topics
@@ -67,6 +70,20 @@ SELECT {", ".join("a." + c.strip() for c in ALERT_COLUMNS.split(","))}, ia.fired
 FROM incident_alert ia JOIN alert a USING (fingerprint) WHERE ia.incident_id = %(id)s ORDER BY ia.fired_at
 """
 BY_COMMAND = "SELECT id, seq, kind, state FROM alert_event WHERE command = %(command)s"
+SILENCE_COLUMNS = "id, matchers, starts_at, ends_at, comment, created_by, created_at, ended_by"
+LIST_SILENCES = f"""
+SELECT {SILENCE_COLUMNS}, starts_at <= now() AND now() < ends_at AS active FROM silence
+WHERE %(all)s OR ends_at > now() ORDER BY starts_at DESC LIMIT %(limit)s
+"""
+CREATE_SILENCE = f"""
+INSERT INTO silence (id, matchers, starts_at, ends_at, comment, created_by)
+VALUES (%(id)s, %(matchers)s, %(starts_at)s, %(ends_at)s, %(comment)s, %(created_by)s) RETURNING {SILENCE_COLUMNS}
+"""
+# Ended now; one that had not begun becomes an empty window in the past.
+END_SILENCE = f"""
+UPDATE silence SET ends_at = now(), starts_at = least(starts_at, now() - interval '1 second'), ended_by = %(by)s
+WHERE id = %(id)s AND ends_at > now() RETURNING {SILENCE_COLUMNS}
+"""
 
 
 class Action(BaseModel):
@@ -143,6 +160,34 @@ def alerts_router(
         history = await fetch(HISTORY, {"fingerprint": fingerprint})
         sent = await fetch(DELIVERIES, {"fingerprint": fingerprint, "limit": 1000})
         return {**rows[0], "history": history, "deliveries": sent}
+
+    @router.get("/api/silences", dependencies=[readers])
+    async def list_silences(
+        status: Annotated[Literal["current", "all"], Query(description="current (active or to come), all")] = "current",
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> dict[str, Any]:
+        """Maintenance windows and area silences, newest first; ``active`` while one mutes notifications."""
+        return {"items": await fetch(LIST_SILENCES, {"all": status == "all", "limit": limit})}
+
+    @router.post("/api/silences", status_code=201, responses={422: {}})
+    async def create_silence(body: dict[str, Any], caller: apikeys.ApiKey = actors) -> dict[str, Any]:
+        """Mute the notifications of every alert matching ``matchers`` (pack, rule, domain, feed, source,
+        unit_code as a prefix, severity) from ``starts_at`` (default now) to ``ends_at`` or for ``minutes``;
+        the alerts still fire and resolve. ``comment`` says why."""
+        try:
+            silence = parse_silence(body, datetime.now(UTC), uuid.uuid4().hex[:12], caller.name)
+        except SilenceError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        params = {**vars(silence), "matchers": Jsonb(silence.matchers)}
+        return (await fetch(CREATE_SILENCE, params))[0]
+
+    @router.delete("/api/silences/{silence_id}", responses={404: {}})
+    async def end_silence(silence_id: str, caller: apikeys.ApiKey = actors) -> dict[str, Any]:
+        """End a silence now (or cancel one that has not begun); notifications go out again at once."""
+        rows = await fetch(END_SILENCE, {"id": silence_id, "by": caller.name})
+        if not rows:
+            raise HTTPException(404, f"no current silence {silence_id!r}")
+        return rows[0]
 
     @router.post("/api/alerts/{fingerprint:path}/actions/{action}", responses={404: {}, 409: {}, 422: {}})
     async def act(fingerprint: str, action: str, body: Action, caller: apikeys.ApiKey = actors) -> JSONResponse:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ import psycopg
 from alerts.channels import SmtpConfig, deliver, send_email, send_webhook
 from alerts.model import Transition, notifiable
 from alerts.routing import Receiver, Routing, load_routing
+from alerts.silences import Silence
 from alerts.templates import render
 from ioc import topics
 from ioc.sources import sources
@@ -29,6 +31,11 @@ from streams.committing import Batch, run_committing
 log = logging.getLogger(__name__)
 GROUP = topics.notify_group(settings.app_id)
 EXIT_UNNOTIFIED = 76
+SILENCES_EVERY = 5.0  # seconds between reads of the silences: a new one takes effect within this
+SILENCES = (
+    "SELECT id, matchers, starts_at, ends_at, comment, created_by FROM silence"
+    " WHERE ends_at > now() - interval '31 days'"  # a late backlog is judged by the silences of its time
+)
 
 
 class Notifier:
@@ -49,6 +56,16 @@ class Notifier:
         )
         self.base_url = (settings.dashboard_public_url or settings.dashboard_url).rstrip("/")
         self.retrying = False  # waiting to retry a receiver: slow on purpose, not stalled
+        self._silences: list[Silence] = []
+        self._silences_read = float("-inf")
+
+    async def silences(self) -> list[Silence]:
+        if time.monotonic() - self._silences_read >= SILENCES_EVERY:
+            async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as conn:
+                cur = await conn.execute(SILENCES)
+                self._silences = [Silence(*row) for row in await cur.fetchall()]
+            self._silences_read = time.monotonic()
+        return self._silences
 
     async def _log(self, key: str, t: Transition, receiver: str, channel: str, attempt: int, status: str,
                    error: str | None) -> None:  # fmt: skip
@@ -87,8 +104,12 @@ class Notifier:
         """Every receiver of ``t`` on each of its channels, skipping what the log shows as already sent."""
         if self.routing is None or not notifiable(t):
             return
+        muting = next((silence for silence in await self.silences() if silence.mutes(t)), None)
         for receiver in self.routing.receivers_for(t):
             key = f"{t.id}:{receiver.id}"
+            if muting is not None:  # logged, so the delivery log says why nobody heard of it
+                await self._log(key, t, receiver.id, "all", 0, "silenced", f"silence {muting.id}: {muting.comment}")
+                continue
             for channel, send in self._channels(t, receiver, key):
                 if not await self._sent(key, channel):
                     await self._deliver(t, receiver.id, key, channel, send)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -252,3 +254,44 @@ def test_operators_act_on_an_open_alert_through_the_api(pipeline: Pipeline, brow
     resolved = f"{base}/{urllib.parse.quote(f'flood-alarm-levels/alarm-level|{FLOOD_GAUGE}', safe='/')}"
     code, refused = post(f"{resolved}/actions/acknowledge", operator, b"{}")
     assert code == 409 and "resolved" in refused["detail"]
+
+
+def test_an_area_silence_mutes_notifications_while_the_alerts_still_fire_and_resolve(
+    pipeline: Pipeline, receivers: tuple[MailReceiver, HookReceiver, Path]
+) -> None:
+    mail, hook, _ = receivers
+    settings, gauge = pipeline.settings, "HUE-WL-05"  # in HUE.PHONGDIEN
+    _, operator = apikeys.add(settings.dsn, "Trực ban ca 2", None, "operator")
+    start = align(datetime.now(UTC) - timedelta(hours=40), 300)
+    body = {"matchers": {"unit_code": "HUE.PHONGDIEN", "domain": "water"}, "minutes": 60,
+            "starts_at": (start - timedelta(hours=1)).isoformat(), "comment": "Bảo trì trạm Phong Bình"}  # fmt: skip
+    _, official = apikeys.add(settings.dsn, "Lãnh đạo Sở (test)", None, "official")
+    assert post(f"{pipeline.url}/api/silences", official, json.dumps(body).encode())[0] == 403
+    status, refused = post(f"{pipeline.url}/api/silences", operator, json.dumps({**body, "comment": ""}).encode())
+    assert status == 422 and refused["detail"].startswith("comment:")
+    status, made = post(f"{pipeline.url}/api/silences", operator, json.dumps(body).encode())
+    assert status == 201 and made["created_by"] == "Trực ban ca 2", made
+    time.sleep(6)  # the notifier reads the silences every 5 s
+
+    envelopes = gauge_readings(gauge, start, 40)
+    expected = offline(envelopes)
+    keys = {f"{t.id}:{RECEIVER}" for t in expected if notifiable(t)}
+    assert keys and any(t.kind.value == "resolved" for t in expected)
+    send(settings, envelopes)
+    want = sorted(((t.id, t.kind.value, t.severity.value, t.at) for t in expected), key=lambda w: (w[3], w[0]))
+    wait_for(lambda: stored_transitions(settings, gauge) == want, 120, what="the alerts fired and resolved")
+    silenced = "SELECT key, error FROM alert_delivery WHERE status = 'silenced' AND transition_id LIKE %s"
+    rows = wait_for(lambda: len(r := query(settings, silenced, (f"%|{gauge}#%",))) >= len(keys) and r, 60,
+                    what="a delivery log entry per muted notification")  # fmt: skip
+    assert {row[0] for row in rows} == keys
+    assert {row[1] for row in rows} == {f"silence {made['id']}: Bảo trì trạm Phong Bình"}
+    assert not keys & set(hook.keys()) and not keys & set(mail.keys())
+
+    status, listed = get(f"{pipeline.url}/api/silences", operator)
+    assert status == 200 and [s["active"] for s in listed["items"] if s["id"] == made["id"]] == [True]
+    request = urllib.request.Request(f"{pipeline.url}/api/silences/{made['id']}", method="DELETE",
+                                     headers={"X-API-Key": operator})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200 and json.load(response)["ended_by"] == "Trực ban ca 2"
+    status, listed = get(f"{pipeline.url}/api/silences", operator)
+    assert made["id"] not in {s["id"] for s in listed["items"]}

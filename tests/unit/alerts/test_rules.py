@@ -138,6 +138,20 @@ def test_anomaly_is_robust_to_the_outliers_it_flags() -> None:
     assert after is not None and not after.active
 
 
+def test_ewma_anomaly_against_the_weighted_mean_and_variance_computed_by_hand() -> None:
+    # alpha 0.5 over 10, 12, 10, 12, 10: mean 10, 11, 10.5, 11.25, 10.625; variance (1 - a)(var + a diff²):
+    # 0, 1, 0.75, 0.9375, 0.859375. Then 13 is (13 - 10.625) / sqrt(0.859375) = 2.562 deviations away.
+    def rule(z: float) -> Anomaly:
+        return Anomaly(name="odd", type="anomaly", feed="hydro", method="ewma", alpha=0.5, history=10, z=z)
+
+    series = [10.0, 12.0, 10.0, 12.0, 10.0, 13.0]
+    *warming, judged = run(rule(2.5), series)
+    assert warming == [None] * 5  # history 10: judged once 5 values are in
+    assert judged is not None and judged.active and judged.threshold == round(10.625 + 2.5 * 0.859375**0.5, 4)
+    calm = run(rule(3.0), series)[-1]
+    assert calm is not None and not calm.active and calm.threshold == round(10.625 + 3 * 0.859375**0.5, 4)
+
+
 def test_absence_per_source_on_the_clock() -> None:
     rule = Absence(name="silent", type="absence", feed="air_quality", intervals=3)
     memory: dict[str, Any] = {}
