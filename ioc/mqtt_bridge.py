@@ -104,8 +104,9 @@ class Bridge:
         try:
             while not self.stopping.wait(1.0):
                 if time.monotonic() - reported >= REPORT_SECONDS:
-                    rate = (self.forwarded - last) / (time.monotonic() - reported)
-                    log.info("MQTT bridge: %d messages forwarded (%.1f/s lately)", self.forwarded, rate)
+                    if self.forwarded > last:  # quiet while nothing arrives
+                        rate = (self.forwarded - last) / (time.monotonic() - reported)
+                        log.info("MQTT bridge: %d messages forwarded (%.1f/s lately)", self.forwarded, rate)
                     reported, last = time.monotonic(), self.forwarded
         finally:
             self.stopping.set()
