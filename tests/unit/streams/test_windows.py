@@ -1,6 +1,8 @@
-import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ioc.envelope import Envelope
 from streams.windows import TumblingMeans, window_bounds
@@ -125,20 +127,35 @@ def test_state_is_forgotten_after_the_lateness() -> None:
     assert sorted(end for end, _ in means.seen.values()) == [T0.timestamp() + 180, T0.timestamp() + 240]
 
 
-def test_same_final_windows_whatever_the_order_within_lateness() -> None:
-    rng = random.Random(7)
-    records = [(s + rng.random(), float(rng.randint(0, 100))) for s in range(0, 600, 5)]
+READINGS = st.lists(
+    st.tuples(st.floats(0, 599, allow_nan=False), st.integers(0, 500).map(float)), min_size=1, max_size=60
+)
 
-    def final(order: list[tuple[float, float]]) -> dict[str, tuple[float, int]]:
-        means = engine(lateness=600)
-        latest: dict[str, tuple[float, int]] = {}
-        for record in [*feed(means, order), *means.add(env(2000, 0), 0)]:
-            latest[record["window_start"]] = (round(record["value"], 9), record["count"])
-        return latest
 
-    shuffled = records[:]
-    rng.shuffle(shuffled)
-    assert final(shuffled) == final(records)
+def final_windows(means: TumblingMeans, records: list[tuple[float, float]]) -> dict[str, tuple[float, int, float]]:
+    """The last emission of each window once a record far ahead has closed them all: (mean, count, max)."""
+    closer = T0 + timedelta(seconds=2000)
+    latest: dict[str, tuple[float, int, float]] = {}
+    for record in [*feed(means, records), *means.add(env(2000, 0), 0), *means.flush()]:
+        if record["window_end"] <= closer.isoformat():  # the closer's own window stays open
+            latest[record["window_start"]] = (round(record["value"], 9), record["count"], record["max"])
+    return latest
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), records=READINGS)
+def test_same_final_windows_whatever_the_order_within_lateness(data: st.DataObject, records: list) -> None:
+    shuffled = data.draw(st.permutations(records))
+    in_order = sorted(records)
+    assert final_windows(engine(lateness=600), shuffled) == final_windows(engine(lateness=600), in_order)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), records=READINGS)
+def test_a_record_sent_again_changes_no_window(data: st.DataObject, records: list) -> None:
+    again = data.draw(st.lists(st.sampled_from(records), max_size=10))
+    order = data.draw(st.permutations([*records, *again]))
+    assert final_windows(engine(lateness=600), order) == final_windows(engine(lateness=600), sorted(set(records)))
 
 
 def test_ids_restored_from_the_tables_after_a_restart_are_forgotten_too() -> None:
