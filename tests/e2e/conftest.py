@@ -82,20 +82,24 @@ class Pipeline:
             "the worker to store a probe record",
         )
 
-    def wait_until_caught_up(self, timeout: float = 180) -> float | None:
-        """Seconds until the worker's groups have committed every message of their topics (None: not within
-        ``timeout``), so the next module's worker, in the same groups, does not start behind a backlog."""
+    def wait_until_caught_up(self, timeout: float = 180) -> dict[str, int]:
+        """Waits until the worker's groups have committed every message of their topics, so the next module's
+        worker, in the same groups, does not start behind a backlog; returns what still waits after
+        ``timeout`` (empty once caught up), per group and topic."""
         started = time.monotonic()
         groups = worker_groups(self.settings.app_id, self.feeds)
+        waiting: dict[str, int] = {}
         while time.monotonic() - started < timeout:
-            lag = sum(
-                sum(group_position(self.settings.bootstrap_servers, group, watched).lag.values())
+            waiting = {
+                f"{group}:{topic}": lag
                 for group, watched in groups.items()
-            )
-            if lag == 0:
-                return time.monotonic() - started
+                for topic, lag in group_position(self.settings.bootstrap_servers, group, watched).lag.items()
+                if lag
+            }
+            if not waiting:
+                break
             time.sleep(0.5)
-        return None
+        return waiting
 
     def send(self, key: str, value: bytes, topic: str = "ioc.ingest.air_quality") -> None:
         self.producer.send(topic, key=key.encode(), value=value)
@@ -159,8 +163,8 @@ def running_pipeline(settings: Settings) -> Iterator[Pipeline]:
 
 def caught_up(p: Pipeline, when: str) -> None:
     """Wait for the worker to empty its topics; a module's timings then do not depend on the one before."""
-    if p.wait_until_caught_up() is None:
-        FIGURES.append(f"the worker had not caught up with its topics 180 s {when} a test module")
+    if waiting := p.wait_until_caught_up():
+        FIGURES.append(f"the worker had not caught up with its topics 180 s {when} a test module: {waiting}")
 
 
 @pytest.hookimpl(wrapper=True)
