@@ -66,6 +66,7 @@ class GroupPosition:
 
     done: dict[tuple[str, int], int]
     lag: dict[str, int]
+    waiting: dict[tuple[str, int], int]  # messages left per partition
 
 
 def group_position(bootstrap: list[str], group: str, topic_names: list[str]) -> GroupPosition:
@@ -84,11 +85,14 @@ def group_position(bootstrap: list[str], group: str, topic_names: list[str]) -> 
         starts = consumer.beginning_offsets(partitions)
         done: dict[tuple[str, int], int] = {}
         lag: dict[str, int] = {topic: 0 for topic in topic_names}
+        waiting: dict[tuple[str, int], int] = {}
         for tp in partitions:
             meta = committed.get(tp)
-            done[(tp.topic, tp.partition)] = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
-            lag[tp.topic] += max(0, ends[tp] - done[(tp.topic, tp.partition)])
-        return GroupPosition(done, lag)
+            key = (tp.topic, tp.partition)
+            done[key] = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
+            waiting[key] = max(0, ends[tp] - done[key])
+            lag[tp.topic] += waiting[key]
+        return GroupPosition(done, lag, waiting)
     finally:
         consumer.close()
         admin.close()

@@ -44,7 +44,7 @@ if settings.worker_stall_seconds > 0:
         now = time.monotonic()
         for group, position in positions.items():
             waiting = sum(position.lag.values())
-            if detectors[group].observe(now, position.done, waiting, excused):
+            if detectors[group].observe(now, position.done, position.waiting, excused):
                 log.critical(
                     "watchdog: %d records wait (%s) but group %s has not moved for %.0f s; exiting so that a "
                     "fresh worker takes over (nothing is lost: offsets are only committed after storing)",
