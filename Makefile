@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install peer run test bench lint browser infra-up infra-down infra-status clean
+.PHONY: install peer web run test bench lint browser infra-up infra-down infra-status clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,18 +23,31 @@ $(PEER_STAMP): bench/peers/requirements.txt
 
 peer: $(PEER_STAMP)
 
-run: install  ## local Kafka + TimescaleDB (unless IOC_KAFKA_BOOTSTRAP / IOC_DATABASE_URL), worker, dashboard, simulators
+# The web app (dashboard/web, Vite + TypeScript): npm ci when the lock file changed, a build when a source did.
+WEB      := dashboard/web
+WEB_DEPS := $(WEB)/node_modules/.installed
+$(WEB_DEPS): $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_DEPS)
+$(WEB)/dist/index.html: $(WEB_DEPS) $(shell find $(WEB)/src $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json -type f 2>/dev/null)
+	cd $(WEB) && npm run build --silent
+
+web: $(WEB)/dist/index.html  ## build the dashboard's web app (needs Node.js 20 and npm)
+
+run: install web  ## local Kafka + TimescaleDB (unless IOC_KAFKA_BOOTSTRAP / IOC_DATABASE_URL), worker, dashboard, simulators
 	$(BIN)/ioc run
 
-lint: install
+lint: install $(WEB_DEPS)
 	$(BIN)/ruff check ioc streams alerts dashboard simulators bench tests
 	$(BIN)/ruff format --check ioc streams alerts dashboard simulators bench tests
 	$(BIN)/mypy
+	cd $(WEB) && npx tsc --noEmit
 
 browser:  ## Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser)
 	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
-test: install peer lint browser  ## the whole suite against real Kafka and TimescaleDB started for the tests (.ioc-test/)
+test: install peer web lint browser  ## the whole suite against real Kafka and TimescaleDB started for the tests (.ioc-test/)
+	cd $(WEB) && npm test --silent  # the web app's unit tests (vitest)
 	$(BIN)/pytest
 
 # Its own local services (.ioc-bench/, other ports) so a running `make run` neither disturbs nor is disturbed.
@@ -54,4 +67,4 @@ infra-status: install
 clean:  ## stop local infra and remove the venv and all local data
 	-test -x $(BIN)/ioc && $(BIN)/ioc infra down
 	-test -x $(BIN)/ioc && $(BENCH_ENV) $(BIN)/ioc infra down
-	rm -rf $(VENV) .venv-peer .ioc .ioc-test .ioc-bench
+	rm -rf $(VENV) .venv-peer .ioc .ioc-test .ioc-bench $(WEB)/node_modules $(WEB)/dist

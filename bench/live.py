@@ -64,17 +64,19 @@ class Listener:
                 self.delays_ms["kpi"].append(1000 * (now - datetime.fromisoformat(data["window_end"]).timestamp()))
 
 
-def ws_url(port: int, channels: str) -> str:
-    return f"ws://127.0.0.1:{port}/ws?channels={channels}"
+def ws_connect(port: int, channels: str, key: str, **options: Any) -> connect:
+    """A websocket client of the dashboard, authenticated with an API key (the websocket checks roles)."""
+    url = f"ws://127.0.0.1:{port}/ws?channels={channels}"
+    return connect(url, additional_headers={"X-API-Key": key}, max_size=None, **options)
 
 
 async def _steady(
-    bootstrap: list[str], dsn: str, port: int, rate: float, seconds: float, seed: int, prefix: str
+    bootstrap: list[str], dsn: str, port: int, key: str, rate: float, seconds: float, seed: int, prefix: str
 ) -> dict[str, Any]:
     listener = Listener(prefix)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
-    async with connect(ws_url(port, "obs,kpi"), max_size=None) as ws:
+    async with ws_connect(port, "obs,kpi", key) as ws:
         await ws.recv()  # the snapshot
         listening = asyncio.create_task(listener.listen(ws))
         try:
@@ -130,10 +132,10 @@ def _row_delays(dsn: str, prefix: str) -> tuple[list[float], list[float]]:
 
 
 def steady(
-    bootstrap: list[str], dsn: str, port: int, rate: float, seconds: float, seed: int, prefix: str
+    bootstrap: list[str], dsn: str, port: int, key: str, rate: float, seconds: float, seed: int, prefix: str
 ) -> dict[str, Any]:
     """``rate`` readings/s for ``seconds`` through the running worker and dashboard."""
-    return asyncio.run(_steady(bootstrap, dsn, port, rate, seconds, seed, prefix))
+    return asyncio.run(_steady(bootstrap, dsn, port, key, rate, seconds, seed, prefix))
 
 
 def kpi_message(prefix: str, n: int, keys: int, base: datetime) -> tuple[bytes, bytes]:
@@ -181,7 +183,7 @@ async def _fanout_phase(
 
 
 async def _fanout(
-    bootstrap: list[str], port: int, clients: int, rate: float, seconds: float, prefix: str
+    bootstrap: list[str], port: int, key: str, clients: int, rate: float, seconds: float, prefix: str
 ) -> dict[str, Any]:
     listeners = [Listener(prefix) for _ in range(clients)]
     connections: list[ClientConnection] = []
@@ -191,7 +193,7 @@ async def _fanout(
     try:
         for batch in range(0, clients, 50):
             opened = await asyncio.gather(
-                *(connect(ws_url(port, "kpi"), max_size=None, open_timeout=30) for _ in listeners[batch : batch + 50])
+                *(ws_connect(port, "kpi", key, open_timeout=30) for _ in listeners[batch : batch + 50])
             )
             connections.extend(opened)
         for ws in connections:
@@ -200,7 +202,7 @@ async def _fanout(
         keys = max(1, int(rate))
         alone = await _fanout_phase(producer, listeners, rate, seconds, prefix, keys)
         # A client that stops reading: its outbox coalesces; the others must not notice.
-        async with connect(ws_url(port, "kpi"), max_size=None, max_queue=1) as stuck:
+        async with ws_connect(port, "kpi", key, max_queue=1) as stuck:
             await stuck.recv()
             beside = await _fanout_phase(producer, listeners, rate, seconds, prefix, keys)
     finally:
@@ -218,9 +220,11 @@ async def _fanout(
     }
 
 
-def fanout(bootstrap: list[str], port: int, clients: int, rate: float, seconds: float, prefix: str) -> dict[str, Any]:
+def fanout(
+    bootstrap: list[str], port: int, key: str, clients: int, rate: float, seconds: float, prefix: str
+) -> dict[str, Any]:
     """``clients`` websocket clients on the KPI channel of one dashboard process; ``rate`` KPI messages/s."""
-    return asyncio.run(_fanout(bootstrap, port, clients, rate, seconds, prefix))
+    return asyncio.run(_fanout(bootstrap, port, key, clients, rate, seconds, prefix))
 
 
 def keep_up(

@@ -21,7 +21,7 @@ from bench import STAGES, ceilings, drain, live
 from bench.harness import Proc, clear, end_offsets, ioc, new_app_id, place_worker, produce, wait_stored
 from bench.report import Results
 from bench.workload import FEED, generate, live_reading
-from ioc import topics
+from ioc import apikeys, topics
 from ioc.feeds import registry
 from ioc.kafka_admin import group_position
 from ioc.settings import Settings
@@ -116,6 +116,11 @@ def _wait_worker(settings: Settings, worker: Proc, prefix: str, timeout: float =
     wait_stored(settings.dsn, prefix, 1, 0, timeout, worker.check)
 
 
+def _viewer_key(settings: Settings) -> str:
+    """An API key for the benchmark's websocket clients (the websocket checks who is listening)."""
+    return apikeys.add(settings.dsn, "benchmark websocket clients", None, "operator")[1]
+
+
 def _steady(settings: Settings, plan: Plan, rate: float, prefix: str, logs: Path) -> dict[str, Any]:
     """The worker and the dashboard running; readings of sources ``<prefix>s-`` at ``rate``."""
     app_id = new_app_id("steady")
@@ -129,6 +134,7 @@ def _steady(settings: Settings, plan: Plan, rate: float, prefix: str, logs: Path
             settings.bootstrap_servers,
             settings.dsn,
             settings.dashboard_port,
+            _viewer_key(settings),
             rate,
             plan.steady_seconds,
             plan.seed,
@@ -174,6 +180,7 @@ def _fanout(settings: Settings, plan: Plan, prefix: str, logs: Path) -> dict[str
         figures = live.fanout(
             settings.bootstrap_servers,
             settings.dashboard_port,
+            _viewer_key(settings),
             plan.clients,
             plan.fanout_rate,
             plan.fanout_seconds,

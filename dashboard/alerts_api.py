@@ -23,9 +23,9 @@ from pydantic import BaseModel, Field
 from alerts.lifecycle import ACTIONS, Command, CommandError, check_command
 from alerts.model import Severity, State
 from alerts.silences import SilenceError, parse_silence
-from dashboard.auth import Authenticator
+from dashboard.auth import Authenticator, Caller
 from dashboard.ingest import Forwarder
-from ioc import apikeys, topics
+from ioc import topics
 
 Fetch = Callable[[str, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
 ALERT_COLUMNS = (
@@ -170,7 +170,7 @@ def alerts_router(
         return {"items": await fetch(LIST_SILENCES, {"all": status == "all", "limit": limit})}
 
     @router.post("/api/silences", status_code=201, responses={422: {}})
-    async def create_silence(body: dict[str, Any], caller: apikeys.ApiKey = actors) -> dict[str, Any]:
+    async def create_silence(body: dict[str, Any], caller: Caller = actors) -> dict[str, Any]:
         """Mute the notifications of every alert matching ``matchers`` (pack, rule, domain, feed, source,
         unit_code as a prefix, severity) from ``starts_at`` (default now) to ``ends_at`` or for ``minutes``;
         the alerts still fire and resolve. ``comment`` says why."""
@@ -182,7 +182,7 @@ def alerts_router(
         return (await fetch(CREATE_SILENCE, params))[0]
 
     @router.delete("/api/silences/{silence_id}", responses={404: {}})
-    async def end_silence(silence_id: str, caller: apikeys.ApiKey = actors) -> dict[str, Any]:
+    async def end_silence(silence_id: str, caller: Caller = actors) -> dict[str, Any]:
         """End a silence now (or cancel one that has not begun); notifications go out again at once."""
         rows = await fetch(END_SILENCE, {"id": silence_id, "by": caller.name})
         if not rows:
@@ -190,7 +190,7 @@ def alerts_router(
         return rows[0]
 
     @router.post("/api/alerts/{fingerprint:path}/actions/{action}", responses={404: {}, 409: {}, 422: {}})
-    async def act(fingerprint: str, action: str, body: Action, caller: apikeys.ApiKey = actors) -> JSONResponse:
+    async def act(fingerprint: str, action: str, body: Action, caller: Caller = actors) -> JSONResponse:
         """acknowledge, assign (assignee), comment (comment), resolve, silence (minutes)."""
         if action not in ACTIONS:
             raise HTTPException(404, f"no action {action!r}; actions: {', '.join(ACTIONS)}")

@@ -10,27 +10,41 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import psycopg
-from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from dashboard.access_api import access_router
 from dashboard.alerts_api import OPEN_ALERTS, alerts_router
-from dashboard.auth import Authenticator
+from dashboard.auth import Authenticator, Caller
 from dashboard.health_api import health_router, publish_health
-from dashboard.hub import Hub
+from dashboard.hub import Hub, Wanted
 from dashboard.ingest import Forwarder, ingest_router
+from dashboard.integrators_api import integrators_router
+from dashboard.outbox import RESYNC, Outbox
 from dashboard.queries import KPI_HISTORY, LATEST_KPI, MAX_BUCKETS, parse_bucket
 from dashboard.services_api import services_router
 from ioc import topics
+from ioc.apikeys import ROLES
 from ioc.feeds import registry
 from ioc.kafka_admin import group_position, wait_ready
 from ioc.settings import Settings
 
-STATIC = Path(__file__).parent / "static"
+WEB = Path(__file__).parent / "web" / "dist"  # the web app, built by `make web` (Vite)
 log = logging.getLogger(__name__)
+# Who may follow which websocket channel: alerts are for the people who act on them or answer for them.
+CHANNEL_ROLES = {
+    "kpi": ROLES,
+    "obs": ROLES,
+    "health": ROLES,
+    "alerts": ("operator", "official", "admin"),
+}
 
 
 def jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -71,6 +85,18 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.hub = hub
     auth = Authenticator(pool)
+    anyone = Depends(auth.require(*ROLES))
+    origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type", "X-CSRF-Token", "X-API-Key", "Authorization"],
+        )
+    app.include_router(access_router(settings, auth))
+    app.include_router(integrators_router(settings, auth))
     app.include_router(ingest_router(settings, auth, forwarder))
     app.include_router(alerts_router(fetch, auth, forwarder, settings.incident_storm_alerts))
     app.include_router(health_router(fetch, auth))
@@ -78,7 +104,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+        """The web app's page (it asks for a login itself); 503 with the fix when it was never built."""
+        page = WEB / "index.html"
+        if not page.exists():
+            raise HTTPException(503, f"the web app is not built ({page} is missing): run `make web`")
+        return FileResponse(page, media_type="text/html; charset=utf-8")
+
+    if (WEB / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=WEB / "assets"), name="assets")
 
     @app.get("/api/health", tags=["health"])
     async def health() -> JSONResponse:
@@ -109,7 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
         healthy = all(check["ok"] for check in checks.values())
         return JSONResponse({"status": "ok" if healthy else "degraded", **checks}, status_code=200 if healthy else 503)
 
-    @app.get("/api/kpi", tags=["kpi"])
+    @app.get("/api/kpi", tags=["kpi"], dependencies=[anyone])
     async def kpi(
         source: Annotated[str | None, Query(max_length=64, description="Only this source (station id).")] = None,
         metric: Annotated[str | None, Query(max_length=32, description="Only this metric, e.g. pm25.")] = None,
@@ -141,20 +174,44 @@ def create_app(settings: Settings) -> FastAPI:
         return {"mode": "history", "bucket": bucket, "start": start.isoformat(), "end": end.isoformat(), "items": rows}
 
     @app.websocket("/ws")
-    async def live(websocket: WebSocket, channels: str = "kpi,obs") -> None:
-        """Snapshot on connect, then one message per update: {"type": "kpi"|"obs"|"alerts"|"health", "data": {...}}.
-        The alerts channel carries every transition; its snapshot holds the open alerts. The health channel
-        carries a source's feed-health row when it changes (counted every 15 s over the last 15 min)."""
-        wanted = frozenset(c.strip() for c in channels.split(",") if c.strip())
+    async def live(
+        websocket: WebSocket,
+        channels: str = "kpi,obs",
+        areas: str = "",
+        since: int | None = None,
+        epoch: str | None = None,
+    ) -> None:
+        """A snapshot on connect, then one message per update: {"type": "kpi"|"obs"|"alerts"|"health", "seq": n,
+        "data": {...}}. ``areas``: admin unit code prefixes (comma separated) to follow only those. A client
+        that reconnects with the ``epoch`` of its snapshot and the last ``seq`` it got (``since``) receives
+        {"type": "resume", ...} and exactly the deltas it missed, or a new snapshot when they are no longer
+        kept. The alerts channel carries every transition; its snapshot holds the open alerts. The health
+        channel carries a source's feed-health row when it changes. Authenticated like the REST API (session
+        cookie or API key); closed with code 4401 (not authenticated), 4403 (role) or 1008 (bad request)."""
         await websocket.accept()
-        unknown = wanted - set(hub.latest)
-        if unknown or not wanted:
-            await websocket.close(code=1008, reason=f"unknown channels {sorted(unknown)}; use {', '.join(hub.latest)}")
+        try:
+            caller = await auth.identify(websocket)
+        except HTTPException as exc:
+            await websocket.close(code=4400 + exc.status_code % 100, reason=str(exc.detail)[:120])
+            return
+        wanted = Wanted(
+            frozenset(c.strip() for c in channels.split(",") if c.strip()),
+            tuple(a.strip() for a in areas.split(",") if a.strip()),
+        )
+        if problem := _refusal(wanted, caller, websocket, origins, hub):
+            await websocket.close(code=problem[0], reason=problem[1])
             return
         box = hub.subscribe(wanted)
         try:
-            await websocket.send_text(json.dumps(hub.snapshot(wanted)))
-            sender = asyncio.create_task(_pump(websocket, box))
+            missed = hub.missed(wanted, epoch, since) if epoch is not None and since is not None else None
+            if missed is None:
+                await websocket.send_text(json.dumps(hub.snapshot(wanted)))
+            else:
+                resume = {"type": "resume", "epoch": hub.epoch, "since": since, "missed": len(missed)}
+                await websocket.send_text(json.dumps(resume))
+                for message in missed:
+                    await websocket.send_text(json.dumps(message))
+            sender = asyncio.create_task(_pump(websocket, box, hub, wanted))
             receiver = asyncio.create_task(websocket.receive_text())
             done, pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
@@ -175,9 +232,31 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-async def _pump(websocket: WebSocket, box: Any) -> None:
+def _refusal(
+    wanted: Wanted, caller: Caller, websocket: WebSocket, origins: list[str], hub: Hub
+) -> tuple[int, str] | None:
+    """Why this subscription is refused (close code, reason), or None."""
+    unknown = wanted.channels - set(hub.latest)
+    if unknown or not wanted.channels:
+        return 1008, f"unknown channels {sorted(unknown)}; use {', '.join(hub.latest)}"
+    forbidden = sorted(c for c in wanted.channels if caller.role not in CHANNEL_ROLES[c])
+    if forbidden:
+        return 4403, f"{caller.name} ({caller.role}) may not follow {', '.join(forbidden)}"
+    origin = websocket.headers.get("origin")
+    if (
+        caller.key is None
+        and origin
+        and urlsplit(origin).netloc != websocket.headers.get("host")
+        and origin not in origins
+    ):
+        return 4403, f"origin {origin} may not use this session"  # another site's page riding on the cookie
+    return None
+
+
+async def _pump(websocket: WebSocket, box: Outbox, hub: Hub, wanted: Wanted) -> None:
     while True:
-        await websocket.send_text(json.dumps(await box.get()))
+        message = await box.get()
+        await websocket.send_text(json.dumps(hub.snapshot(wanted) if message is RESYNC else message))
 
 
 def _aware(value: datetime, name: str) -> datetime:

@@ -1,20 +1,53 @@
-"""Who is calling: an API key (header ``X-API-Key`` or ``Authorization: Bearer``) and its role.
+"""Who is calling, and may they: a dashboard login (session cookie) or an API key, and its role.
 
-Every endpoint that reads private data or changes anything depends on ``Authenticator.require``; the
-key's name is the user recorded with what it does (e.g. who acknowledged an alert).
+Every endpoint that reads private data or changes anything depends on ``Authenticator.require``. People
+log in (``/api/auth/login``) and carry an HttpOnly, SameSite=Strict session cookie; a change made with
+that cookie must also echo the session's CSRF token in ``X-CSRF-Token`` (the double submit a page of
+another origin cannot forge). Programs present an API key (``X-API-Key`` or ``Authorization: Bearer``),
+which no browser sends on its own, so it needs no CSRF token. The caller's name is recorded with what it
+does (e.g. who acknowledged an alert).
 """
 
 from __future__ import annotations
 
+import hmac
+from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Header, HTTPException
+from fastapi import Cookie, Header, HTTPException
 from psycopg_pool import AsyncConnectionPool
+from starlette.requests import HTTPConnection
 
-from ioc import apikeys
+from ioc import apikeys, users
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
+COOKIE = "ioc_session"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: ``key`` when an API key was presented, ``csrf_token`` for a login session."""
+
+    name: str
+    role: str
+    key: apikeys.ApiKey | None = None
+    csrf_token: str | None = None
+    display_name: str | None = None
+    expires_at: datetime | None = None
+
+    @property
+    def feeds(self) -> tuple[str, ...] | None:
+        """The feeds an integrator's key is limited to (None: all, and always for people)."""
+        return self.key.feeds if self.key is not None else None
+
+
+def caller_of(session: users.Session) -> Caller:
+    user = session.user
+    return Caller(user.username, user.role, None, session.csrf_token, user.display_name, session.expires_at)
 
 
 class Authenticator:
@@ -22,7 +55,7 @@ class Authenticator:
         self.pool = pool
 
     async def authenticate(self, authorization: str | None, x_api_key: str | None) -> apikeys.ApiKey:
-        """The active key presented, or 401 saying what is wrong."""
+        """The active API key presented, or 401 saying what is wrong."""
         presented = x_api_key or (authorization or "").removeprefix("Bearer ").strip()
         if not presented:
             raise HTTPException(401, "an API key is required (header X-API-Key or Authorization: Bearer)", CHALLENGE)
@@ -34,16 +67,68 @@ class Authenticator:
             raise HTTPException(401, f"API key {key.key_id} was revoked", CHALLENGE)
         return key
 
-    def require(self, *roles: str) -> Callable[..., Awaitable[apikeys.ApiKey]]:
-        """A FastAPI dependency: the caller's key, if its role is one of ``roles`` (else 403)."""
+    async def identify(self, connection: HTTPConnection) -> Caller:
+        """The caller of a request or websocket: an API key if one is presented, else the session cookie."""
+        headers = connection.headers
+        if headers.get("x-api-key") or headers.get("authorization"):
+            key = await self.authenticate(headers.get("authorization"), headers.get("x-api-key"))
+            return Caller(key.name, key.role, key=key)
+        token = connection.cookies.get(COOKIE)
+        if not token:
+            raise HTTPException(401, "log in first (POST /api/auth/login), or present an API key", CHALLENGE)
+        async with self.pool.connection(timeout=5) as conn:
+            session = await users.session(conn, token, datetime.now(UTC))
+        if session is None:
+            raise HTTPException(401, "the session has expired or ended; log in again", CHALLENGE)
+        return caller_of(session)
+
+    def require(self, *roles: str) -> Callable[..., Awaitable[Caller]]:
+        """A FastAPI dependency: the caller, if its role is one of ``roles`` (else 403). The header and cookie
+        parameters are declared so the OpenAPI document shows how to authenticate."""
 
         async def caller(
+            connection: HTTPConnection,
             authorization: Annotated[str | None, Header()] = None,
             x_api_key: Annotated[str | None, Header()] = None,
-        ) -> apikeys.ApiKey:
-            key = await self.authenticate(authorization, x_api_key)
-            if key.role not in roles:
-                raise HTTPException(403, f"API key {key.key_id} has role {key.role}; this needs {' or '.join(roles)}")
-            return key
+            x_csrf_token: Annotated[str | None, Header()] = None,
+            ioc_session: Annotated[str | None, Cookie()] = None,
+        ) -> Caller:
+            who = await self.identify(connection)
+            if who.role not in roles:
+                raise HTTPException(403, f"{who.name} has role {who.role}; this needs {' or '.join(roles)}")
+            if who.csrf_token is not None and connection.scope.get("method") in UNSAFE:
+                if not x_csrf_token or not hmac.compare_digest(x_csrf_token, who.csrf_token):
+                    raise HTTPException(403, "missing or wrong X-CSRF-Token header (the token login returned)")
+            return who
 
         return caller
+
+
+class LoginThrottle:
+    """At most ``attempts`` failed logins per name and client address within ``seconds``; pure logic."""
+
+    def __init__(self, attempts: int = 5, seconds: float = 900.0) -> None:
+        self.attempts = attempts
+        self.seconds = seconds
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+
+    def _recent(self, who: tuple[str, str], now: float) -> deque[float]:
+        failures = self._failures.setdefault(who, deque())
+        while failures and failures[0] <= now - self.seconds:
+            failures.popleft()
+        return failures
+
+    def retry_after(self, who: tuple[str, str], now: float) -> float:
+        """Seconds until ``who`` may try again (0: now)."""
+        failures = self._recent(who, now)
+        if len(failures) < self.attempts:
+            return 0.0
+        return failures[0] + self.seconds - now
+
+    def failed(self, who: tuple[str, str], now: float) -> None:
+        self._recent(who, now).append(now)
+        if len(self._failures) > 100_000:  # a flood of names: forget the oldest rather than grow without end
+            self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, who: tuple[str, str]) -> None:
+        self._failures.pop(who, None)

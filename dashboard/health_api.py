@@ -12,10 +12,9 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from dashboard.auth import Authenticator
+from dashboard.auth import Authenticator, Caller
 from dashboard.hub import Hub
 from dashboard.queries import parse_bucket
-from ioc import apikeys
 from ioc.feed_health import Expected, Seen, health, summary
 from ioc.feeds import registry
 from ioc.sources import metadata, of_feed
@@ -84,7 +83,7 @@ def health_router(fetch: Fetch, auth: Authenticator) -> APIRouter:
     async def feeds_health(
         feed: Annotated[str | None, Query(max_length=64, description="Only this feed.")] = None,
         window: Annotated[str, Query(description="Counting window, e.g. 15m, 1h (1m..31d).")] = "15m",
-        key: apikeys.ApiKey = callers,
+        caller: Caller = callers,
     ) -> dict[str, Any]:
         """Per source: status (ok, silent: nothing for 3 reporting intervals, never: declared but never
         seen), records and rejected in the window, records per minute, share rejected, last seen."""
@@ -96,7 +95,7 @@ def health_router(fetch: Fetch, auth: Authenticator) -> APIRouter:
         if feed is not None and feed not in kinds:
             raise HTTPException(404, f"no feed {feed!r}; declared: {', '.join(sorted(kinds))}")
         now, sources = await current(fetch, size)
-        visible = key.feeds if key.role == "integrator" and key.feeds is not None else None
+        visible = caller.feeds if caller.role == "integrator" else None
         sources = [
             s for s in sources if (feed is None or s["feed"] == feed) and (visible is None or s["feed"] in visible)
         ]

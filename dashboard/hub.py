@@ -1,7 +1,11 @@
 """The websocket hub: reads ioc.kpi and ioc.obs with its own aiokafka consumer and fans out to clients.
 
 The consumer has no group and starts at the latest offsets, so any number of dashboard processes can
-run side by side; the newest value per key is kept for the snapshot a client gets on connect.
+run side by side; the newest value per key is kept for the snapshot a client gets on connect. Every
+delta gets the next sequence number of this process (``epoch`` names the process), and the last
+``KEPT`` deltas are kept, so a client that reconnects with its last sequence number gets exactly what
+it missed: no gap, no duplicate. A client may ask for some channels and some areas (admin unit code
+prefixes) only.
 """
 
 from __future__ import annotations
@@ -9,7 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
+from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +24,28 @@ from aiokafka import AIOKafkaConsumer
 
 from dashboard.outbox import Outbox
 from ioc import topics
+from ioc.sources import sources
 
 log = logging.getLogger(__name__)
 
 CHANNELS = {topics.KPI: "kpi", topics.OBS: "obs", topics.ALERTS: "alerts"}
+KEPT = 20_000  # deltas kept for clients that reconnect (a few minutes of a province's traffic)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a client subscribed to: channels, and admin unit code prefixes (none: every area)."""
+
+    channels: frozenset[str]
+    areas: tuple[str, ...] = ()
+
+    def accepts(self, channel: str, data: dict[str, Any], unit_of: dict[str, str]) -> bool:
+        if channel not in self.channels:
+            return False
+        if not self.areas:
+            return True
+        unit = data.get("unit_code") or unit_of.get(str(data.get("source")), "")
+        return any(str(unit).startswith(area) for area in self.areas)
 
 
 def message_key(channel: str, data: dict[str, Any]) -> str:
@@ -48,7 +73,11 @@ class Hub:
     def __init__(self, bootstrap: list[str]) -> None:
         self.bootstrap = bootstrap
         self.latest: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in [*CHANNELS.values(), "health"]}
-        self.clients: dict[Outbox, frozenset[str]] = {}
+        self.clients: dict[Outbox, Wanted] = {}
+        self.epoch = uuid.uuid4().hex[:12]
+        self.seq = 0
+        self.recent: deque[dict[str, Any]] = deque(maxlen=KEPT)
+        self.unit_of = {source.id: source.unit_code for source in sources().values()}
         self.connected = False
         self._task: asyncio.Task[None] | None = None
 
@@ -74,17 +103,37 @@ class Hub:
             self.latest[channel].pop(key, None)  # the snapshot holds open alerts only
         else:
             self.latest[channel][key] = data
+        self.seq += 1
+        message = {"type": channel, "seq": self.seq, "data": data}
+        self.recent.append(message)
         slot = data["id"] if channel == "alerts" else key  # every alert transition is delivered, never coalesced
-        for box, channels in self.clients.items():
-            if channel in channels:
-                box.put((channel, slot), {"type": channel, "data": data})
+        for box, wanted in self.clients.items():
+            if wanted.accepts(channel, data, self.unit_of):
+                box.put((channel, slot), message)
 
-    def snapshot(self, channels: frozenset[str]) -> dict[str, Any]:
-        return {"type": "snapshot", **{c: list(self.latest[c].values()) for c in sorted(channels)}}
+    def snapshot(self, wanted: Wanted) -> dict[str, Any]:
+        """The newest value per key of the client's channels and areas; deltas follow from ``seq`` on."""
+        return {
+            "type": "snapshot",
+            "epoch": self.epoch,
+            "seq": self.seq,
+            **{
+                c: [data for data in self.latest[c].values() if wanted.accepts(c, data, self.unit_of)]
+                for c in sorted(wanted.channels)
+            },
+        }
 
-    def subscribe(self, channels: frozenset[str]) -> Outbox:
+    def missed(self, wanted: Wanted, epoch: str, since: int) -> list[dict[str, Any]] | None:
+        """The client's deltas after ``since``, or None when they cannot all be given (another process, or
+        older than what is kept): the client then needs a snapshot."""
+        oldest = self.recent[0]["seq"] if self.recent else self.seq + 1
+        if epoch != self.epoch or not oldest - 1 <= since <= self.seq:
+            return None
+        return [m for m in self.recent if m["seq"] > since and wanted.accepts(m["type"], m["data"], self.unit_of)]
+
+    def subscribe(self, wanted: Wanted) -> Outbox:
         box = Outbox()
-        self.clients[box] = channels
+        self.clients[box] = wanted
         return box
 
     def unsubscribe(self, box: Outbox) -> None:

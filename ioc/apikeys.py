@@ -26,6 +26,7 @@ class ApiKey:
     created_at: datetime
     revoked_at: datetime | None
     role: str = "integrator"
+    owner: str | None = None  # the dashboard user it was issued to
 
     def allows(self, feed: str) -> bool:
         """May send records of ``feed`` (integrators and admins)."""
@@ -60,15 +61,17 @@ def matches(secret: str, stored: bytes) -> bool:
 
 
 def _row(row: tuple[object, ...]) -> ApiKey:
-    key_id, name, feeds, created_at, revoked_at, role = row
+    key_id, name, feeds, created_at, revoked_at, role, owner = row
     feeds = tuple(feeds) if feeds is not None else None  # type: ignore[arg-type]
-    return ApiKey(str(key_id), str(name), feeds, created_at, revoked_at, str(role))  # type: ignore[arg-type]
+    return ApiKey(str(key_id), str(name), feeds, created_at, revoked_at, str(role), owner)  # type: ignore[arg-type]
 
 
-COLUMNS = "key_id, name, feeds, created_at, revoked_at, role"
+COLUMNS = "key_id, name, feeds, created_at, revoked_at, role, owner"
 
 
-def add(dsn: str, name: str, feeds: list[str] | None, role: str = "integrator") -> tuple[ApiKey, str]:
+def add(
+    dsn: str, name: str, feeds: list[str] | None, role: str = "integrator", owner: str | None = None
+) -> tuple[ApiKey, str]:
     """Store a new key; returns it and the full key, which is never shown again."""
     if role not in ROLES:
         raise ValueError(f"role: {role!r} is not one of {', '.join(ROLES)}")
@@ -76,9 +79,9 @@ def add(dsn: str, name: str, feeds: list[str] | None, role: str = "integrator") 
     secret = key.split("_", 2)[2]
     with psycopg.connect(dsn) as conn:
         row = conn.execute(
-            "INSERT INTO api_key (key_id, name, secret_sha, feeds, role) VALUES (%s, %s, %s, %s, %s)"
+            "INSERT INTO api_key (key_id, name, secret_sha, feeds, role, owner) VALUES (%s, %s, %s, %s, %s, %s)"
             f" RETURNING {COLUMNS}",
-            (key_id, name, digest(secret), feeds or None, role),
+            (key_id, name, digest(secret), feeds or None, role, owner),
         ).fetchone()
     assert row is not None
     return _row(row), key
@@ -87,6 +90,15 @@ def add(dsn: str, name: str, feeds: list[str] | None, role: str = "integrator") 
 def list_keys(dsn: str) -> list[ApiKey]:
     with psycopg.connect(dsn) as conn:
         return [_row(row) for row in conn.execute(f"SELECT {COLUMNS} FROM api_key ORDER BY created_at")]
+
+
+async def keys_of(conn: psycopg.AsyncConnection, owner: str | None) -> list[ApiKey]:
+    """The keys issued to ``owner`` (None: every key), newest first."""
+    cur = await conn.execute(
+        f"SELECT {COLUMNS} FROM api_key WHERE %(owner)s::text IS NULL OR owner = %(owner)s ORDER BY created_at DESC",
+        {"owner": owner},
+    )
+    return [_row(row) for row in await cur.fetchall()]
 
 
 def revoke(dsn: str, key_id: str) -> bool:
@@ -105,6 +117,6 @@ async def lookup(conn: psycopg.AsyncConnection, key: str) -> ApiKey | None:
     key_id, secret = parts
     cur = await conn.execute(f"SELECT {COLUMNS}, secret_sha FROM api_key WHERE key_id = %s", (key_id,))
     row = await cur.fetchone()
-    if row is None or not matches(secret, bytes(row[6])):
+    if row is None or not matches(secret, bytes(row[7])):
         return None
-    return _row(row[:6])
+    return _row(row[:7])

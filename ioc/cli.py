@@ -37,6 +37,8 @@ deadletter_cli = typer.Typer(
     help="Rejected records: why, the original bytes, and replay after a fix.", no_args_is_help=True
 )
 cli.add_typer(deadletter_cli, name="deadletter")
+users_cli = typer.Typer(help="People who log in to the dashboard, and their roles.", no_args_is_help=True)
+cli.add_typer(users_cli, name="users")
 log = logging.getLogger("ioc")
 T = TypeVar("T")
 
@@ -277,7 +279,27 @@ def run(
             children.append(Child("mqtt-bridge", ["mqtt-bridge"]))
         if s.simulate if simulate is None else simulate:
             children.append(Child("simulator", ["simulate"]))
-        supervise(children, s.dashboard_url)
+        supervise(children, s.dashboard_url, _first_admin(s))
+
+
+def _first_admin(s: Settings) -> str:
+    """How to log in: on a database without users, an ``admin`` with a random password, printed once and kept
+    in IOC_HOME/initial-admin-password (readable by the owner only) until changed."""
+    import secrets
+
+    from ioc import users
+
+    saved = s.home / "initial-admin-password"
+    if users.count(s.dsn) == 0:
+        password = secrets.token_urlsafe(12)
+        users.add(s.dsn, "admin", "Quản trị viên", "admin", password)
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.touch(mode=0o600)
+        saved.write_text(password + "\n")
+        return f"log in as admin, password {password} (kept in {saved}; change it: ioc users passwd admin)"
+    if saved.exists():
+        return f"log in as admin (first password in {saved}), or as a user `ioc users add` created"
+    return "log in as a user `ioc users add` created"
 
 
 @contextmanager
@@ -484,6 +506,9 @@ def keys_add(
     role: Annotated[
         str, typer.Option(help="integrator (ingest), operator (alerts: read, act), official (read), admin.")
     ] = "integrator",
+    owner: Annotated[
+        str | None, typer.Option(help="The dashboard user (`ioc users add`) who sees this key on their page.")
+    ] = None,
 ) -> None:
     """Create a key and print it once (only its SHA-256 is stored)."""
     from ioc import apikeys
@@ -496,7 +521,12 @@ def keys_add(
         raise typer.BadParameter(f"unknown feeds {unknown}; known: {sorted(registry())}", param_hint="--feed")
     if not name.strip():
         raise typer.BadParameter("must not be empty", param_hint="NAME")
-    key, secret = _on_database(lambda dsn: apikeys.add(dsn, name.strip(), feed, role))
+    try:
+        key, secret = _on_database(lambda dsn: apikeys.add(dsn, name.strip(), feed, role, owner))
+    except typer.Exit:
+        if owner is not None:
+            typer.echo(f"(is {owner!r} a user? `ioc users list` shows them)", err=True)
+        raise
     feeds = ", ".join(key.feeds or ("all",))
     typer.echo(f"key id {key.key_id} for {key.name!r}, role {key.role}, feeds: {feeds}", err=True)
     typer.echo(secret)
@@ -521,6 +551,77 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id `ioc keys
     if not _on_database(lambda dsn: apikeys.revoke(dsn, key_id)):
         raise _fail(LookupError(f"no active key {key_id!r}"))
     typer.echo(f"revoked {key_id}")
+
+
+def _new_password(prompt: bool, from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not prompt:
+        raise typer.BadParameter("give --password-stdin, or run it in a terminal to be asked", param_hint="password")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin (for scripts).")
+]
+
+
+@users_cli.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name: a-z, 0-9, '.', '_', '-', e.g. nguyen.an.")],
+    role: Annotated[str, typer.Option(help="operator, official, integrator or admin.")],
+    name: Annotated[str, typer.Option(help="Name shown on screens, e.g. 'Nguyễn Văn An'.")] = "",
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Create a dashboard user; the password is asked twice (or read from stdin), stored as an Argon2id hash."""
+    from ioc import users
+
+    try:
+        users.check_new(username, role, "x" * users.MIN_PASSWORD)
+        password = _new_password(sys.stdin.isatty(), password_stdin)
+        user = _on_database(lambda dsn: users.add(dsn, username, name, role, password))
+    except users.UserError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"user {user.username} ({user.display_name}), role {user.role}")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """Print the users: name, display name, role, created, disabled."""
+    from ioc import users
+
+    for user in _on_database(users.list_users):
+        state = f"disabled {user.disabled_at:%Y-%m-%d %H:%M}" if user.disabled_at else "active"
+        typer.echo(f"{user.username}\t{user.display_name}\t{user.role}\t{user.created_at:%Y-%m-%d}\t{state}")
+
+
+@users_cli.command("passwd")
+def users_passwd(
+    username: Annotated[str, typer.Argument(help="The user.")], password_stdin: PasswordStdin = False
+) -> None:
+    """Set a new password; the user's open sessions end."""
+    from ioc import users
+
+    try:
+        password = _new_password(sys.stdin.isatty(), password_stdin)
+        changed = _on_database(lambda dsn: users.set_password(dsn, username, password))
+    except users.UserError as exc:
+        raise _fail(exc) from exc
+    if not changed:
+        raise _fail(LookupError(f"no user {username!r}"))
+    if username == "admin":
+        (settings().home / "initial-admin-password").unlink(missing_ok=True)  # `ioc run` no longer points to it
+    typer.echo(f"password of {username} changed; their sessions ended")
+
+
+@users_cli.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="The user.")]) -> None:
+    """Disable a user at once: their sessions end and they can no longer log in."""
+    from ioc import users
+
+    if not _on_database(lambda dsn: users.disable(dsn, username)):
+        raise _fail(LookupError(f"no enabled user {username!r}"))
+    typer.echo(f"disabled {username}")
 
 
 FeedOption = Annotated[str | None, typer.Option(help="Only this feed, e.g. air_quality.")]

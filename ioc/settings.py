@@ -90,6 +90,16 @@ class Settings(BaseSettings):
         None, description="YAML of the Decision 766 parts events cannot give: {agency or '*': {part id: ratio}}."
     )
     incident_storm_alerts: int = Field(5, ge=2, description="An incident with this many alerts is a storm.")
+    session_hours: float = Field(12.0, gt=0, le=24 * 30, description="A dashboard login lasts this long.")
+    cookie_secure: bool = Field(
+        False, description="Send the session cookie over HTTPS only (set it when a TLS proxy fronts the dashboard)."
+    )
+    cors_origins: str = Field(
+        "", description="Other web origins allowed to call the API with credentials (comma separated); none by default."
+    )
+    tile_url: str | None = Field(
+        None, description="Map tile server, e.g. https://tiles.example.vn/{z}/{x}/{y}.png; unset: the offline map only."
+    )
     dashboard_public_url: str | None = Field(
         None, description="The dashboard's address as officials reach it (links in notifications)."
     )

@@ -55,7 +55,7 @@ def wait_http(url: str, timeout: float) -> bool:
     return False
 
 
-def supervise(children: list[Child], url: str) -> None:
+def supervise(children: list[Child], url: str, login: str = "") -> None:
     """Run until SIGINT/SIGTERM; children are stopped in reverse start order."""
     stopping = threading.Event()
 
@@ -67,7 +67,7 @@ def supervise(children: list[Child], url: str) -> None:
         for child in children:
             child.start()
         if wait_http(url, 60):
-            print(f"\n  IOC dashboard: {url}\n  (Ctrl-C stops everything)\n", flush=True)
+            print(f"\n  IOC dashboard: {url}\n  {login}\n  (Ctrl-C stops everything)\n", flush=True)
         else:
             log.warning("dashboard did not answer at %s within 60 s", url)
         while not stopping.wait(1.0):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -13,9 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import websockets
 from kafka import KafkaProducer
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from ioc import apikeys, users
 from ioc.feeds import DECLARATIONS, load_feeds
 from ioc.kafka_admin import group_position
 from ioc.settings import Settings
@@ -57,6 +60,16 @@ class Pipeline:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.settings.dashboard_port}"
+
+    @functools.cached_property
+    def viewer_key(self) -> str:
+        """An operator's API key: the websocket and the REST API check who is asking."""
+        return apikeys.add(self.settings.dsn, "e2e viewer", None, "operator")[1]
+
+    def ws(self, channels: str) -> websockets.connect:
+        """A websocket client of the dashboard on ``channels``, authenticated with ``viewer_key``."""
+        url = self.url.replace("http", "ws") + f"/ws?channels={channels}"
+        return websockets.connect(url, additional_headers={"X-API-Key": self.viewer_key})
 
     def start_worker(self) -> None:
         self.worker = spawn(["worker"], self.logs / "worker.log")
@@ -108,6 +121,25 @@ class Pipeline:
         self.producer.flush()
 
 
+def new_user(settings: Settings, role: str) -> tuple[str, str]:
+    """A dashboard user of ``role`` (as `ioc users add` makes one): (name, password)."""
+    name, password = f"e2e-{role}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
+    users.add(settings.dsn, name, f"Kiểm thử {role}", role, password)
+    return name, password
+
+
+def log_in(page: Page, pipeline: Pipeline, role: str, view: str) -> None:
+    """Log in through the form as a new user of ``role`` and open ``view`` (wall, desk, officials, integrators)."""
+    name, password = new_user(pipeline.settings, role)
+    page.goto(pipeline.url + "/#/login")
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    page.wait_for_function("location.hash !== '#/login'", timeout=15000)
+    page.goto(pipeline.url + f"/#/{view}")
+    expect(page.locator("#conn")).to_contain_text("Trực tuyến", timeout=15000)
+
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -141,7 +173,7 @@ def running_pipeline(settings: Settings) -> Iterator[Pipeline]:
     p.start_worker()
     p.dashboard = spawn(["dashboard"], logs / "dashboard.log")
     try:
-        wait_for(lambda: http_ok(p.url + "/api/kpi"), 60, what="the dashboard to answer")
+        wait_for(lambda: http_ok(p.url + "/api/config"), 60, what="the dashboard to answer")
         p.wait_until_processing()
         caught_up(p, "before")  # what an earlier `ioc run` left behind
         yield p

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import websockets
 from kafka import KafkaProducer
 from playwright.sync_api import Browser, expect
 
@@ -227,8 +226,7 @@ def test_operators_act_on_an_open_alert_through_the_api(pipeline: Pipeline, brow
     assert audit == [("acknowledged", "Trực ban ca 1")] * 2  # one consistent state, two audit entries
 
     async def comment_seen_live() -> dict[str, Any]:
-        ws_url = pipeline.url.replace("http", "ws") + "/ws?channels=alerts"
-        async with websockets.connect(ws_url) as ws:
+        async with pipeline.ws("alerts") as ws:
             snapshot = json.loads(await ws.recv())
             assert fingerprint in {a["fingerprint"] for a in snapshot["alerts"]}
             body = json.dumps({"comment": "Đã cử đội kiểm tra đê"}).encode()

@@ -1,53 +1,122 @@
-"""The dashboard page in a real browser (Debian's Chromium driven by Playwright): live values, two languages."""
+"""The web app in a real browser (Debian's Chromium driven by Playwright) against the running pipeline: the
+wall screen, the operator desk seen from two browsers, the integrators' dead letters, the language switch.
+Screenshots of each view are saved under the test logs (.ioc-test/logs/e2e/)."""
 
 from __future__ import annotations
 
 import json
+import time
+import urllib.parse
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import Pipeline
+from ioc import topics
+from tests.e2e.conftest import Pipeline, log_in
+from tests.infra import query, wait_for
 
 pytestmark = pytest.mark.e2e
+STATION = "HUE-AQ-19"  # Khe Tre: one of the shipped stations, so it is on the map
+WALL = {"width": 1920, "height": 1080}
+FIRING = "SELECT 1 FROM alert WHERE fingerprint = %s AND state = 'firing'"
 
 
-def send(pipeline: Pipeline, source: str, pm25: float) -> None:
-    body = {
-        "source": source,
-        "ts": datetime.now(UTC).isoformat(),
-        "values": {"pm25": pm25, "pm10": 2 * pm25},
-        "unit_code": "HUE.PHUHOI",
-    }
-    pipeline.send(source, json.dumps(body).encode())
+def hourly_aqi(pipeline: Pipeline, value: float, hours_ago: int) -> None:
+    """An hourly VN_AQI of STATION on ioc.kpi, as the AQI agent would put it."""
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours_ago)
+    body = {"kpi": "vn_aqi_1h", "feed": "air_quality", "source": STATION, "metric": "aqi", "unit_code": "HUE.NAMDONG",
+            "window_start": start.isoformat(), "window_end": (start + timedelta(hours=1)).isoformat(),
+            "value": value, "count": 3, "min": value, "max": value, "revision": 0}  # fmt: skip
+    pipeline.send(STATION, json.dumps(body).encode(), topic=topics.KPI)
     pipeline.flush()
 
 
-def test_the_page_shows_a_station_and_follows_its_values(pipeline: Pipeline, browser: Browser) -> None:
-    source = f"WEB-{uuid.uuid4().hex[:8]}"
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(pipeline.url + "/")
-    expect(page.locator("#status")).to_have_text("Trực tuyến", timeout=15000)
-    send(pipeline, source, 12.3)
-    row = page.locator(f"tr[data-source='{source}']")
-    expect(row.locator(".pm25")).to_have_text("12.3", timeout=30000)
-    expect(row.locator(".unit")).to_have_text("HUE.PHUHOI")
-    send(pipeline, source, 45.6)
-    expect(row.locator(".pm25")).to_have_text("45.6", timeout=30000)
-    expect(row.locator(".pm10")).to_have_text("91.2")
-    page.screenshot(path=str(pipeline.logs / "dashboard.png"))
+def test_the_wall_screen_shows_the_map_and_live_tiles(pipeline: Pipeline, browser: Browser) -> None:
+    page = browser.new_page(viewport=WALL)
+    log_in(page, pipeline, "operator", "wall")
+    expect(page.locator(f"#map [data-source='{STATION}']")).to_be_visible(timeout=15000)
+    assert page.locator("#map [data-source]").count() >= 100  # stations, gauges, segments, agencies
+    hourly_aqi(pipeline, 455, hours_ago=2)
+    air = page.locator("[data-tile='air'] .value")
+    expect(air).to_have_text("455", timeout=10000)
+    expect(page.locator(f"#map [data-source='{STATION}']")).to_have_attribute("data-state", "severe")
+    hourly_aqi(pipeline, 477, hours_ago=1)
+    expect(air).to_have_text("477", timeout=10000)
+    expect(page.locator("[data-tile='air'] svg.sparkline")).to_be_visible()
+    expect(page.locator("#clock")).to_contain_text(":")
+    page.screenshot(path=str(pipeline.logs / "wall.png"))
     page.close()
 
 
-def test_the_page_switches_between_vietnamese_and_english(pipeline: Pipeline, browser: Browser) -> None:
-    page = browser.new_page()
-    page.goto(pipeline.url + "/")
-    expect(page.locator("h1")).to_have_text("Chất lượng không khí — thời gian thực")
+def test_an_acknowledgement_on_one_desk_shows_on_another_within_two_seconds(
+    pipeline: Pipeline, browser: Browser
+) -> None:
+    fingerprint = f"vn-aqi-categories/aqi-category|{STATION}"
+    wait_for(
+        lambda: query(
+            pipeline.settings, "SELECT 1 FROM alert WHERE fingerprint = %s AND state = 'firing'", (fingerprint,)
+        ),
+        60,
+        what="the AQI alert the wall test raised",
+    )
+    desks = [browser.new_page(viewport={"width": 1600, "height": 1000}) for _ in range(2)]
+    for desk in desks:
+        log_in(desk, pipeline, "operator", "desk")
+    rows = [desk.locator(f"tr[data-fingerprint='{fingerprint}']") for desk in desks]
+    for row in rows:
+        expect(row).to_have_attribute("data-state", "firing", timeout=15000)
+    rows[0].locator("[data-action='acknowledge']").click()
+    clicked = time.monotonic()
+    expect(rows[1]).to_have_attribute("data-state", "acknowledged", timeout=2000)
+    seen_after = time.monotonic() - clicked
+    expect(rows[0]).to_have_attribute("data-state", "acknowledged")
+    desks[0].screenshot(path=str(pipeline.logs / "desk.png"))
+    assert seen_after < 2.0
+    for desk in desks:
+        desk.close()
+
+
+def test_an_integrator_sees_a_rejected_record_with_its_reason(pipeline: Pipeline, browser: Browser) -> None:
+    marker = f"BROWSER-{uuid.uuid4().hex[:8]}"
+    body = {"source": marker, "ts": datetime.now(UTC).isoformat(), "values": {"pm25": -5.0}}
+    pipeline.send(marker, json.dumps(body).encode())
+    pipeline.flush()
+    wait_for(
+        lambda: query(pipeline.settings, "SELECT dl_id FROM dead_letter WHERE source = %s", (marker,)),
+        60,
+        what="the dead letter",
+    )
+    [(dl_id,)] = query(pipeline.settings, "SELECT dl_id FROM dead_letter WHERE source = %s", (marker,))
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    log_in(page, pipeline, "integrator", "integrators")
+    row = page.locator(f"[data-dl='{dl_id}']")
+    expect(row.locator(".reason")).to_contain_text("pm25", timeout=15000)
+    page.screenshot(path=str(pipeline.logs / "integrators.png"))
+    page.close()
+
+
+def test_the_language_switch_and_the_officials_view(pipeline: Pipeline, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    log_in(page, pipeline, "official", "officials")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.locator("#index766")).to_be_visible(timeout=15000)
     page.click("#lang")
-    expect(page.locator("h1")).to_have_text("Air quality — live")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#conn")).to_contain_text("Live")
+    page.screenshot(path=str(pipeline.logs / "officials.png"))
     page.click("#lang")
-    expect(page.locator("th").first).to_have_text("Trạm")
+    expect(page.locator("#conn")).to_contain_text("Trực tuyến")
+    page.close()
+
+
+def test_a_wrong_password_is_refused_with_a_message(pipeline: Pipeline, browser: Browser) -> None:
+    page = browser.new_page()
+    page.goto(pipeline.url + "/#/login")
+    page.fill("#username", "nobody")
+    page.fill("#password", "not-the-password")
+    page.click("#login-submit")
+    expect(page.locator("#login-error")).to_be_visible(timeout=10000)
+    assert urllib.parse.urlsplit(page.url).fragment == "/login"
     page.close()

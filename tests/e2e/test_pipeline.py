@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import websockets
 
 from ioc.infra import LocalInfra
 from tests.e2e.conftest import Pipeline
@@ -45,8 +44,7 @@ async def test_a_record_reaches_the_tables_and_a_websocket_client(
     pipeline: Pipeline, report: Callable[[str], None]
 ) -> None:
     source = unique("E2E")
-    ws_url = pipeline.url.replace("http", "ws") + "/ws?channels=kpi,obs"
-    async with websockets.connect(ws_url) as ws:
+    async with pipeline.ws("kpi,obs") as ws:
         snapshot = json.loads(await ws.recv())
         assert snapshot["type"] == "snapshot" and {"kpi", "obs"} <= set(snapshot)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pytest
 import websockets
 
+from ioc import apikeys
 from ioc.settings import Settings
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +53,7 @@ async def test_ioc_run_shows_live_values_and_stops_on_ctrl_c(settings: Settings,
         assert proc.stdout is not None
         for line in proc.stdout:
             output.append(line)
-            if "IOC dashboard: http://" in line:
+            if "log in as" in line:  # the line after the URL
                 url_seen.set()
 
     reader = threading.Thread(target=read, daemon=True)
@@ -62,7 +63,8 @@ async def test_ioc_run_shows_live_values_and_stops_on_ctrl_c(settings: Settings,
         url_at = time.monotonic() - started
         first: dict[str, float] = {}
         pm25: dict[str, set[float]] = {}
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws?channels=kpi,obs") as ws:
+        viewer = {"X-API-Key": apikeys.add(settings.dsn, "ioc run check", None, "operator")[1]}
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws?channels=kpi,obs", additional_headers=viewer) as ws:
             deadline = time.monotonic() + LIVE_WITHIN
             while time.monotonic() < deadline and not ("kpi" in first and changing(pm25)):
                 try:

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dashboard.app import create_app
+from ioc import apikeys
 from ioc.settings import Settings
 from streams.sinks import KpiSink
 
@@ -18,6 +19,7 @@ DAY = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()  # inside the l
 @pytest.fixture(scope="module")
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
+        test_client.headers["X-API-Key"] = apikeys.add(settings.dsn, "KPI reader", None, "official")[1]
         yield test_client
 
 

@@ -115,8 +115,10 @@ def test_an_integrator_sees_only_its_feeds_and_bad_parameters_are_refused(
     assert client.get("/api/feeds/health", params={"window": "forever"}, headers=integrator).status_code == 422
 
 
-def test_the_websocket_health_channel_carries_each_sources_row(client: TestClient, station: str) -> None:
-    with client.websocket_connect("/ws?channels=health") as ws:
+def test_the_websocket_health_channel_carries_each_sources_row(
+    client: TestClient, settings: Settings, station: str
+) -> None:
+    with client.websocket_connect("/ws?channels=health", headers=key(settings, "integrator")) as ws:
         rows = ws.receive_json()["health"]  # the snapshot: the first count may not be done yet
         while not any(r["source"] == station for r in rows):
             message = ws.receive_json()

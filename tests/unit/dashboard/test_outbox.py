@@ -1,23 +1,25 @@
 import asyncio
 
-from dashboard.outbox import Outbox
+from dashboard.outbox import RESYNC, Outbox
 
 
-async def test_a_slow_client_gets_the_latest_value_per_key_in_first_queued_order() -> None:
+async def test_a_slow_client_gets_the_latest_value_per_key_in_sequence_order() -> None:
     box = Outbox()
     box.put("a", 1)
-    box.put("b", 1)
-    box.put("a", 2)
-    assert [await box.get(), await box.get()] == [2, 1]
+    box.put("b", 2)
+    box.put("a", 3)  # replaces a's 1 and goes after b's 2: the client's sequence never steps back
+    assert [await box.get(), await box.get()] == [2, 3]
     assert box.coalesced == 1
 
 
-async def test_the_queue_is_bounded_dropping_the_oldest_key() -> None:
+async def test_an_overflowing_queue_asks_for_a_fresh_snapshot_rather_than_drop_a_delta() -> None:
     box = Outbox(max_keys=2)
-    for key in "abc":
+    for key in "abcd":
         box.put(key, key)
-    assert len(box) == 2 and box.dropped == 1
-    assert await box.get() == "b"
+    assert await box.get() is RESYNC
+    assert box.resyncs == 1 and len(box) == 0
+    box.put("e", "e")
+    assert await box.get() == "e"
 
 
 async def test_get_waits_for_the_next_message() -> None:
