@@ -33,7 +33,7 @@ from ioc.sources import metadata, sources
 from simulators.clock import align
 from simulators.hydro import readings_between
 from simulators.scenario import Scenario
-from tests.e2e.conftest import Pipeline, running_pipeline
+from tests.e2e.conftest import Pipeline, log_in, running_pipeline
 from tests.e2e.test_http_ingest import post
 from tests.infra import http_json, query, wait_for
 from tests.receivers import HookReceiver, MailReceiver
@@ -186,11 +186,11 @@ def test_operators_act_on_an_open_alert_through_the_api(pipeline: Pipeline, brow
         120,
         what="the open alert",
     )
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(pipeline.url + "/")
-    shown = page.locator(f"#alert-list li[data-fingerprint='{fingerprint}']")
-    expect(shown).to_contain_text(f"{OPEN_GAUGE} — vượt báo động II", timeout=30000)
-    expect(shown).to_contain_text("Cảnh báo")
+    page = browser.new_page(viewport={"width": 1600, "height": 900})
+    log_in(page, pipeline, "operator", "desk")
+    shown = page.locator(f"tr[data-fingerprint='{fingerprint}']")
+    expect(shown).to_contain_text("vượt báo động II", timeout=30000)
+    expect(shown).to_have_attribute("data-state", "firing")
     page.locator("#lang").click()
     expect(shown).to_contain_text("above alarm level II")
     _, operator = apikeys.add(settings.dsn, "Trực ban ca 1", None, "operator")
@@ -240,7 +240,7 @@ def test_operators_act_on_an_open_alert_through_the_api(pipeline: Pipeline, brow
     with ThreadPoolExecutor(1) as thread:  # Playwright's sync API runs an event loop in this thread
         live = thread.submit(asyncio.run, comment_seen_live()).result()
     assert live["comment"] == "Đã cử đội kiểm tra đê" and live["by"] == "Trực ban ca 1"
-    expect(shown).to_contain_text("acknowledged")  # the page follows the transitions live
+    expect(shown).to_have_attribute("data-state", "acknowledged")  # the desk follows the transitions live
     page.screenshot(path=str(pipeline.logs / "dashboard-alerts.png"))
     page.close()
 

@@ -1,5 +1,6 @@
 """REST API of the dashboard against the real database (the live websocket path is in tests/e2e)."""
 
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -104,7 +105,9 @@ def test_health_reports_each_dependency(client: TestClient) -> None:
     assert "lag" in body["worker"] and "lag" in body["sinks"]
 
 
-def test_page_is_served_in_vietnamese(client: TestClient) -> None:
-    response = client.get("/")
+def test_the_web_app_is_served_in_vietnamese_with_its_assets(client: TestClient) -> None:
+    response = client.get("/", headers={"X-API-Key": ""})  # the page itself is public: it asks for a login
     assert response.status_code == 200
-    assert "Chất lượng không khí" in response.text
+    assert '<html lang="vi">' in response.text and "Trung tâm Giám sát, điều hành thông minh" in response.text
+    script = re.search(r'src="(/assets/[^"]+\.js)"', response.text)
+    assert script is not None and client.get(script.group(1)).status_code == 200

@@ -56,6 +56,10 @@ export function mountOfficials(root: HTMLElement, _ctx: Context): () => void {
       },
     }, t(key))));
     if (!index) return;
+    if (index.agencies.length === 0) {
+      fill(body, h("tr", {}, h("td", { colspan: 6, class: "empty" }, t("none"))));
+      return;
+    }
     const rows = sortRows(index.agencies, (a) => cellValue(a, sort.key), sort.direction);
     fill(body, ...rows.flatMap((a) => {
       const overdue = a.counts["overdue"] ?? 0;
