@@ -32,13 +32,12 @@ def access_router(settings: Settings, auth: Authenticator) -> APIRouter:
         who = (body.username.lower(), request.client.host if request.client else "-")
         now = time.monotonic()
         if wait := throttle.retry_after(who, now):
-            raise HTTPException(
-                429, f"too many failed logins; try again in {int(wait) + 1} s", {"Retry-After": str(int(wait) + 1)}
-            )
+            seconds = str(int(wait) + 1)
+            raise HTTPException(429, f"too many failed logins; try again in {seconds} s", {"Retry-After": seconds})
+        throttle.failed(who, now)  # counted before any wait, so parallel guesses cannot all pass the check
         async with auth.pool.connection(timeout=5) as conn:
             session = await users.login(conn, who[0], body.password, datetime.now(UTC), lasts)
         if session is None:
-            throttle.failed(who, now)
             raise HTTPException(401, "wrong user name or password, or the user is disabled", CHALLENGE)
         throttle.succeeded(who)
         response.set_cookie(

@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from dashboard.access_api import access_router
 from dashboard.alerts_api import OPEN_ALERTS, alerts_router
-from dashboard.auth import Authenticator, Caller
+from dashboard.auth import Authenticator, Caller, presents_key
 from dashboard.health_api import health_router, publish_health
 from dashboard.hub import Hub, Wanted
 from dashboard.ingest import Forwarder, ingest_router
@@ -38,6 +38,7 @@ from ioc.settings import Settings
 
 WEB = Path(__file__).parent / "web" / "dist"  # the web app, built by `make web` (Vite)
 log = logging.getLogger(__name__)
+MAX_AREAS = 50  # admin unit prefixes one websocket may follow
 # Who may follow which websocket channel: alerts are for the people who act on them or answer for them.
 CHANNEL_ROLES = {
     "kpi": ROLES,
@@ -187,19 +188,29 @@ def create_app(settings: Settings) -> FastAPI:
         {"type": "resume", ...} and exactly the deltas it missed, or a new snapshot when they are no longer
         kept. The alerts channel carries every transition; its snapshot holds the open alerts. The health
         channel carries a source's feed-health row when it changes. Authenticated like the REST API (session
-        cookie or API key); closed with code 4401 (not authenticated), 4403 (role) or 1008 (bad request)."""
+        cookie or API key); closed with code 4401 (not authenticated, or the session ended), 4403 (role, or a
+        session used from another site's page), 1008 (bad request), 1013 (database unavailable)."""
         await websocket.accept()
+        origin = websocket.headers.get("origin")
+        if not presents_key(websocket) and origin and not _same_origin(origin, websocket, origins):
+            # Before anything else: another site's page riding on the cookie learns nothing, not even who is logged in.
+            await _close(websocket, 4403, f"origin {origin} may not use this session")
+            return
         try:
             caller = await auth.identify(websocket)
         except HTTPException as exc:
-            await websocket.close(code=4400 + exc.status_code % 100, reason=str(exc.detail)[:120])
+            await _close(websocket, 4000 + exc.status_code, str(exc.detail))
+            return
+        except (psycopg.Error, TimeoutError):
+            await _close(websocket, 1013, "database unavailable; try again")
             return
         wanted = Wanted(
             frozenset(c.strip() for c in channels.split(",") if c.strip()),
-            tuple(a.strip() for a in areas.split(",") if a.strip()),
+            tuple(a.strip() for a in areas.split(",") if a.strip())[:MAX_AREAS],
+            caller.feeds,
         )
-        if problem := _refusal(wanted, caller, websocket, origins, hub):
-            await websocket.close(code=problem[0], reason=problem[1])
+        if problem := _refusal(wanted, caller, hub):
+            await _close(websocket, *problem)
             return
         box = hub.subscribe(wanted)
         try:
@@ -211,9 +222,13 @@ def create_app(settings: Settings) -> FastAPI:
                 await websocket.send_text(json.dumps(resume))
                 for message in missed:
                     await websocket.send_text(json.dumps(message))
-            sender = asyncio.create_task(_pump(websocket, box, hub, wanted))
-            receiver = asyncio.create_task(websocket.receive_text())
-            done, pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            tasks = {
+                asyncio.create_task(_pump(websocket, box, hub, wanted)),
+                asyncio.create_task(websocket.receive_text()),
+            }
+            if caller.key is None:
+                tasks.add(asyncio.create_task(_while_logged_in(websocket, auth, caller)))
+            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
         except WebSocketDisconnect:
@@ -232,25 +247,39 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _refusal(
-    wanted: Wanted, caller: Caller, websocket: WebSocket, origins: list[str], hub: Hub
-) -> tuple[int, str] | None:
+def _refusal(wanted: Wanted, caller: Caller, hub: Hub) -> tuple[int, str] | None:
     """Why this subscription is refused (close code, reason), or None."""
     unknown = wanted.channels - set(hub.latest)
     if unknown or not wanted.channels:
-        return 1008, f"unknown channels {sorted(unknown)}; use {', '.join(hub.latest)}"
+        return 1008, f"unknown channels; use {', '.join(hub.latest)}"
     forbidden = sorted(c for c in wanted.channels if caller.role not in CHANNEL_ROLES[c])
     if forbidden:
-        return 4403, f"{caller.name} ({caller.role}) may not follow {', '.join(forbidden)}"
-    origin = websocket.headers.get("origin")
-    if (
-        caller.key is None
-        and origin
-        and urlsplit(origin).netloc != websocket.headers.get("host")
-        and origin not in origins
-    ):
-        return 4403, f"origin {origin} may not use this session"  # another site's page riding on the cookie
+        return 4403, f"role {caller.role} may not follow {', '.join(forbidden)}"
     return None
+
+
+def _same_origin(origin: str, websocket: WebSocket, allowed: list[str]) -> bool:
+    return urlsplit(origin).netloc == websocket.headers.get("host") or origin in allowed
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close with a reason cut to the 123 bytes a close frame has room for (whole UTF-8 characters)."""
+    await websocket.close(code=code, reason=reason.encode()[:123].decode(errors="ignore"))
+
+
+async def _while_logged_in(websocket: WebSocket, auth: Authenticator, caller: Caller) -> None:
+    """Ends (closing with 4401) once the session expires, is logged out, or its user is disabled: checked at
+    expiry and every minute."""
+    while True:
+        left = (caller.expires_at - datetime.now(UTC)).total_seconds() if caller.expires_at else 60.0
+        await asyncio.sleep(max(0.0, min(60.0, left)))
+        try:
+            await auth.identify(websocket)
+        except HTTPException as exc:
+            await _close(websocket, 4000 + exc.status_code, str(exc.detail))
+            return
+        except (psycopg.Error, TimeoutError):
+            continue  # the database is away: keep the screen live, check again later
 
 
 async def _pump(websocket: WebSocket, box: Outbox, hub: Hub, wanted: Wanted) -> None:

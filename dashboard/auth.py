@@ -38,16 +38,26 @@ class Caller:
     csrf_token: str | None = None
     display_name: str | None = None
     expires_at: datetime | None = None
-
-    @property
-    def feeds(self) -> tuple[str, ...] | None:
-        """The feeds an integrator's key is limited to (None: all, and always for people)."""
-        return self.key.feeds if self.key is not None else None
+    feeds: tuple[str, ...] | None = None  # what an integrator may see (None: every feed)
 
 
-def caller_of(session: users.Session) -> Caller:
+def caller_of(session: users.Session, feeds: tuple[str, ...] | None = None) -> Caller:
     user = session.user
-    return Caller(user.username, user.role, None, session.csrf_token, user.display_name, session.expires_at)
+    return Caller(user.username, user.role, None, session.csrf_token, user.display_name, session.expires_at, feeds)
+
+
+def owned_feeds(keys: list[apikeys.ApiKey]) -> tuple[str, ...] | None:
+    """An integrator person sees the feeds of the active keys issued to them (None: one of them has every feed)."""
+    active = [key for key in keys if key.revoked_at is None]
+    if any(key.feeds is None for key in active):
+        return None
+    return tuple(sorted({feed for key in active for feed in key.feeds or ()}))
+
+
+def presents_key(connection: HTTPConnection) -> bool:
+    """An API key header (a Basic or other scheme from a proxy is not ours, so not a key)."""
+    authorization = connection.headers.get("authorization", "")
+    return bool(connection.headers.get("x-api-key")) or authorization.lower().startswith("bearer ")
 
 
 class Authenticator:
@@ -70,17 +80,19 @@ class Authenticator:
     async def identify(self, connection: HTTPConnection) -> Caller:
         """The caller of a request or websocket: an API key if one is presented, else the session cookie."""
         headers = connection.headers
-        if headers.get("x-api-key") or headers.get("authorization"):
+        if presents_key(connection):
             key = await self.authenticate(headers.get("authorization"), headers.get("x-api-key"))
-            return Caller(key.name, key.role, key=key)
+            return Caller(key.name, key.role, key=key, feeds=key.feeds)
         token = connection.cookies.get(COOKIE)
         if not token:
             raise HTTPException(401, "log in first (POST /api/auth/login), or present an API key", CHALLENGE)
         async with self.pool.connection(timeout=5) as conn:
             session = await users.session(conn, token, datetime.now(UTC))
-        if session is None:
-            raise HTTPException(401, "the session has expired or ended; log in again", CHALLENGE)
-        return caller_of(session)
+            if session is None:
+                raise HTTPException(401, "the session has expired or ended; log in again", CHALLENGE)
+            if session.user.role != "integrator":
+                return caller_of(session)
+            return caller_of(session, owned_feeds(await apikeys.keys_of(conn, session.user.username)))
 
     def require(self, *roles: str) -> Callable[..., Awaitable[Caller]]:
         """A FastAPI dependency: the caller, if its role is one of ``roles`` (else 403). The header and cookie
@@ -97,7 +109,7 @@ class Authenticator:
             if who.role not in roles:
                 raise HTTPException(403, f"{who.name} has role {who.role}; this needs {' or '.join(roles)}")
             if who.csrf_token is not None and connection.scope.get("method") in UNSAFE:
-                if not x_csrf_token or not hmac.compare_digest(x_csrf_token, who.csrf_token):
+                if not x_csrf_token or not hmac.compare_digest(x_csrf_token.encode(), who.csrf_token.encode()):
                     raise HTTPException(403, "missing or wrong X-CSRF-Token header (the token login returned)")
             return who
 

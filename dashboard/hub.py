@@ -11,6 +11,7 @@ prefixes) only.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import uuid
@@ -34,13 +35,17 @@ KEPT = 20_000  # deltas kept for clients that reconnect (a few minutes of a prov
 
 @dataclass(frozen=True)
 class Wanted:
-    """What a client subscribed to: channels, and admin unit code prefixes (none: every area)."""
+    """What a client subscribed to: channels, and admin unit code prefixes (none: every area); and what its
+    caller may see."""
 
     channels: frozenset[str]
     areas: tuple[str, ...] = ()
+    feeds: tuple[str, ...] | None = None  # an integrator's feeds (None: every feed)
 
     def accepts(self, channel: str, data: dict[str, Any], unit_of: dict[str, str]) -> bool:
         if channel not in self.channels:
+            return False
+        if self.feeds is not None and data.get("feed") not in self.feeds:
             return False
         if not self.areas:
             return True
@@ -129,7 +134,8 @@ class Hub:
         oldest = self.recent[0]["seq"] if self.recent else self.seq + 1
         if epoch != self.epoch or not oldest - 1 <= since <= self.seq:
             return None
-        return [m for m in self.recent if m["seq"] > since and wanted.accepts(m["type"], m["data"], self.unit_of)]
+        after = itertools.islice(self.recent, since - oldest + 1, None)  # seqs in ``recent`` are consecutive
+        return [m for m in after if wanted.accepts(m["type"], m["data"], self.unit_of)]
 
     def subscribe(self, wanted: Wanted) -> Outbox:
         box = Outbox()

@@ -101,8 +101,11 @@ def integrators_router(settings: Settings, auth: Authenticator) -> APIRouter:
     @router.get("/api/keys")
     async def list_keys(caller: Caller = integrators) -> dict[str, Any]:
         """API keys issued to the caller (an admin sees all): id, name, role, feeds, dates; never a secret."""
-        async with auth.pool.connection(timeout=5) as conn:
-            keys = await apikeys.keys_of(conn, None if caller.role == "admin" else caller.name)
+        if caller.key is not None and caller.role != "admin":
+            keys = [caller.key]  # a program sees the key it presents
+        else:
+            async with auth.pool.connection(timeout=5) as conn:
+                keys = await apikeys.keys_of(conn, None if caller.role == "admin" else caller.name)
         return {
             "items": [
                 {

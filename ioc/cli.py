@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -294,8 +295,10 @@ def _first_admin(s: Settings) -> str:
         password = secrets.token_urlsafe(12)
         users.add(s.dsn, "admin", "Quản trị viên", "admin", password)
         saved.parent.mkdir(parents=True, exist_ok=True)
-        saved.touch(mode=0o600)
-        saved.write_text(password + "\n")
+        saved.unlink(missing_ok=True)  # a new file, so it gets the mode below whatever an old one had
+        descriptor = os.open(saved, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(password + "\n")
         return f"log in as admin, password {password} (kept in {saved}; change it: ioc users passwd admin)"
     if saved.exists():
         return f"log in as admin (first password in {saved}), or as a user `ioc users add` created"

@@ -129,6 +129,14 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("info", description="Log level of every process (debug, info, warning, error).")
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _listed_origins(cls, value: str) -> str:
+        """Credentials are allowed to these origins, so each must be named: "*" would let any site read the API."""
+        if any(origin.strip() == "*" for origin in value.split(",")):
+            raise ValueError('name the origins (e.g. https://ioc.hue.gov.vn); "*" would let any site use a login')
+        return value
+
     @field_validator("mqtt_url")
     @classmethod
     def _mqtt_url(cls, value: str | None) -> str | None:

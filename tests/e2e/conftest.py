@@ -128,9 +128,10 @@ def new_user(settings: Settings, role: str) -> tuple[str, str]:
     return name, password
 
 
-def log_in(page: Page, pipeline: Pipeline, role: str, view: str) -> None:
-    """Log in through the form as a new user of ``role`` and open ``view`` (wall, desk, officials, integrators)."""
-    name, password = new_user(pipeline.settings, role)
+def log_in(page: Page, pipeline: Pipeline, role: str, view: str, user: tuple[str, str] | None = None) -> None:
+    """Log in through the form as ``user`` (default: a new user of ``role``) and open ``view`` (wall, desk,
+    officials, integrators)."""
+    name, password = user or new_user(pipeline.settings, role)
     page.goto(pipeline.url + "/#/login")
     page.fill("#username", name)
     page.fill("#password", password)

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Browser, expect
 
-from ioc import topics
-from tests.e2e.conftest import Pipeline, log_in
+from ioc import apikeys, topics
+from tests.e2e.conftest import Pipeline, log_in, new_user
 from tests.infra import query, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -90,7 +90,9 @@ def test_an_integrator_sees_a_rejected_record_with_its_reason(pipeline: Pipeline
     )
     [(dl_id,)] = query(pipeline.settings, "SELECT dl_id FROM dead_letter WHERE source = %s", (marker,))
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    log_in(page, pipeline, "integrator", "integrators")
+    user = new_user(pipeline.settings, "integrator")
+    apikeys.add(pipeline.settings.dsn, "Trạm quan trắc không khí", ["air_quality"], "integrator", owner=user[0])
+    log_in(page, pipeline, "integrator", "integrators", user)
     row = page.locator(f"[data-dl='{dl_id}']")
     expect(row.locator(".reason")).to_contain_text("pm25", timeout=15000)
     page.screenshot(path=str(pipeline.logs / "integrators.png"))

@@ -93,11 +93,41 @@ def test_every_endpoint_refuses_the_unauthenticated_and_the_wrong_roles(
         for role, key in keys.items():
             code = call(client, method, path, {"X-API-Key": key})
             allowed = role in ALLOWED[(method, path)]
-            if allowed == (code in (401, 403)):
+            if allowed == (code in (401, 403)) or code >= 500:
                 refused.append(f"{method} {path} as {role}: {code}")
     assert refused == []
     for method, path in PUBLIC:
         assert call(client, method, path, {}) not in (401, 403), path
+
+
+def test_every_change_made_with_a_session_needs_the_csrf_token(client: TestClient, settings: Settings) -> None:
+    name, password = person(settings, "admin")
+    client.cookies.clear()
+    login = client.post("/api/auth/login", json={"username": name, "password": password})
+    session = {"Cookie": f"ioc_session={login.cookies['ioc_session']}"}
+    client.cookies.clear()
+    unsafe = [(m, p) for m, p in operations(client) if m in ("POST", "PUT", "PATCH", "DELETE") and (m, p) not in PUBLIC]
+    assert len(unsafe) >= 6
+    for method, path in unsafe:
+        expected = 401 if path.startswith("/ingest/") else 403  # ingest takes API keys only
+        assert call(client, method, path, session) == expected, (method, path)
+
+
+def test_an_integrator_person_sees_the_feeds_of_their_keys_only(client: TestClient, settings: Settings) -> None:
+    name, password = person(settings, "integrator")
+    apikeys.add(settings.dsn, "Sở NN&MT - trạm thủy văn", ["hydro"], "integrator", owner=name)
+    client.cookies.clear()
+    login = client.post("/api/auth/login", json={"username": name, "password": password})
+    session = {"Cookie": f"ioc_session={login.cookies['ioc_session']}"}
+    client.cookies.clear()
+    assert client.get("/api/deadletters", params={"feed": "air_quality"}, headers=session).status_code == 403
+    assert {row["feed"] for row in client.get("/api/deadletters", headers=session).json()["items"]} <= {"hydro"}
+    health = client.get("/api/feeds/health", headers=session).json()
+    assert {row["feed"] for row in health["sources"]} == {"hydro"}
+    [key] = client.get("/api/keys", headers=session).json()["items"]
+    assert (key["owner"], key["feeds"]) == (name, ["hydro"])
+    with client.websocket_connect("/ws?channels=health", headers=session) as ws:
+        assert {row["feed"] for row in ws.receive_json()["health"]} <= {"hydro"}
 
 
 def test_a_login_session_reads_and_acts_with_its_csrf_token_until_logout(
@@ -161,6 +191,10 @@ def test_the_websocket_checks_who_listens_and_from_where(client: TestClient, key
     ):
         ws.receive_json()
     assert closed.value.code == 4403 and "alerts" in closed.value.reason
+    long_name = "/ws?channels=" + "kênh-không-có-" * 30
+    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(long_name, headers=integrator) as ws:
+        ws.receive_json()
+    assert closed.value.code == 1008 and len(closed.value.reason.encode()) <= 123
     with client.websocket_connect("/ws?channels=health", headers=integrator) as ws:
         snapshot = ws.receive_json()
     assert snapshot["type"] == "snapshot" and "epoch" in snapshot and "seq" in snapshot
@@ -175,7 +209,7 @@ def test_a_session_websocket_from_another_site_is_refused(client: TestClient, se
     url = "ws://127.0.0.1:8000/ws?channels=kpi"
     with client.websocket_connect(url, headers={**session, "Origin": "http://127.0.0.1:8000"}) as ws:
         assert ws.receive_json()["type"] == "snapshot"
-    foreign = {**session, "Origin": "https://evil.example"}
+    foreign = {**session, "Origin": "https://evil.example"}  # refused before the session is even looked at
     with (
         pytest.raises(WebSocketDisconnect) as closed,
         client.websocket_connect("/ws?channels=kpi", headers=foreign) as ws,

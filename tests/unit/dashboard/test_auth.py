@@ -1,7 +1,10 @@
+from datetime import UTC, datetime
+
 import pytest
 
-from dashboard.auth import LoginThrottle
+from dashboard.auth import LoginThrottle, owned_feeds
 from ioc import users
+from ioc.apikeys import ApiKey
 
 
 def test_five_failures_lock_a_name_and_address_for_the_window_then_it_may_try_again() -> None:
@@ -36,3 +39,14 @@ def test_passwords_are_argon2id_hashes_that_verify() -> None:
     stored = users.HASHER.hash("mật khẩu đủ dài")
     assert stored.startswith("$argon2id$")
     assert users.HASHER.verify(stored, "mật khẩu đủ dài")
+
+
+def test_an_integrator_person_sees_the_feeds_of_their_active_keys() -> None:
+    def key(feeds: tuple[str, ...] | None, revoked: bool = False) -> ApiKey:
+        now = datetime.now(UTC)
+        return ApiKey("k", "n", feeds, now, now if revoked else None)
+
+    assert owned_feeds([]) == ()
+    assert owned_feeds([key(("hydro",)), key(("traffic", "hydro"))]) == ("hydro", "traffic")
+    assert owned_feeds([key(("hydro",)), key(None, revoked=True)]) == ("hydro",)
+    assert owned_feeds([key(("hydro",)), key(None)]) is None

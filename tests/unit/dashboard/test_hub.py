@@ -82,3 +82,12 @@ def test_deltas_older_than_those_kept_need_a_snapshot() -> None:
         hub.publish("kpi", kpi("S1", float(minute), minute=minute))
     assert hub.missed(Wanted(frozenset({"kpi"})), hub.epoch, 1) is None
     assert hub.missed(Wanted(frozenset({"kpi"})), hub.epoch, 2) is not None
+
+
+def test_an_integrator_follows_only_its_feeds() -> None:
+    hub = Hub(["127.0.0.1:1"])
+    box = hub.subscribe(Wanted(frozenset({"health"}), feeds=("hydro",)))
+    hub.publish("health", {"feed": "air_quality", "source": "HUE-AQ-01", "status": "ok"})
+    hub.publish("health", {"feed": "hydro", "source": "HUE-WL-01", "status": "ok"})
+    assert len(box) == 1
+    assert [row["feed"] for row in hub.snapshot(Wanted(frozenset({"health"}), feeds=("hydro",)))["health"]] == ["hydro"]
