@@ -52,7 +52,7 @@ def access_router(settings: Settings, auth: Authenticator) -> APIRouter:
         return _me(caller_of(session))
 
     @router.get("/api/auth/me")
-    async def me(request: Request, caller: Caller = anyone) -> dict[str, Any]:
+    async def me(caller: Caller = anyone) -> dict[str, Any]:
         """Who the session or key belongs to, with the CSRF token of a session (a reloaded page needs it)."""
         return _me(caller)
 
