@@ -81,4 +81,5 @@ def _me(caller: Caller) -> dict[str, Any]:
         "csrf_token": caller.csrf_token,
         "expires_at": caller.expires_at.isoformat() if caller.expires_at else None,
         "auth": "key" if caller.key is not None else "session",
+        "receiver": caller.receiver,
     }

@@ -53,6 +53,7 @@ FROM alert_event WHERE fingerprint = %(fingerprint)s ORDER BY seq
 DELIVERIES = """
 SELECT time, key, transition_id, receiver, channel, attempt, status, error FROM alert_delivery
 WHERE (%(fingerprint)s::text IS NULL OR transition_id LIKE %(fingerprint)s || '#%%')
+  AND (%(receiver)s::text IS NULL OR receiver = %(receiver)s)
 ORDER BY time DESC LIMIT %(limit)s
 """
 INCIDENT_COLUMNS = (
@@ -147,9 +148,12 @@ def alerts_router(
         return {**rows[0], "alerts": await fetch(INCIDENT_ALERTS, {"id": incident_id})}
 
     @router.get("/api/alerts/deliveries", dependencies=[readers])
-    async def deliveries(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
-        """The notification delivery log: every attempt (sent, retry, failed), newest first."""
-        return {"items": await fetch(DELIVERIES, {"fingerprint": None, "limit": limit})}
+    async def deliveries(limit: Annotated[int, Query(ge=1, le=1000)] = 100, caller: Caller = readers) -> dict[str, Any]:
+        """The notification delivery log: every attempt (sent, retry, failed), newest first. An official
+        linked to a receiver (`ioc users receiver`) sees what was sent to them."""
+        receiver = caller.receiver if caller.role == "official" else None
+        items = await fetch(DELIVERIES, {"fingerprint": None, "receiver": receiver, "limit": limit})
+        return {"receiver": receiver, "items": items}
 
     @router.get("/api/alerts/{fingerprint:path}", dependencies=[readers])
     async def one_alert(fingerprint: str) -> dict[str, Any]:
@@ -158,7 +162,7 @@ def alerts_router(
         if not rows:
             raise HTTPException(404, f"no alert {fingerprint!r}")
         history = await fetch(HISTORY, {"fingerprint": fingerprint})
-        sent = await fetch(DELIVERIES, {"fingerprint": fingerprint, "limit": 1000})
+        sent = await fetch(DELIVERIES, {"fingerprint": fingerprint, "receiver": None, "limit": 1000})
         return {**rows[0], "history": history, "deliveries": sent}
 
     @router.get("/api/silences", dependencies=[readers])

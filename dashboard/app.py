@@ -30,6 +30,7 @@ from dashboard.integrators_api import integrators_router
 from dashboard.outbox import RESYNC, Outbox
 from dashboard.queries import KPI_HISTORY, LATEST_KPI, MAX_BUCKETS, parse_bucket
 from dashboard.services_api import services_router
+from dashboard.summary_api import summary_router
 from ioc import topics
 from ioc.apikeys import ROLES
 from ioc.feeds import registry
@@ -102,6 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(alerts_router(fetch, auth, forwarder, settings.incident_storm_alerts))
     app.include_router(health_router(fetch, auth))
     app.include_router(services_router(fetch, auth, settings.index766_inputs))
+    app.include_router(summary_router(fetch, auth))
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:

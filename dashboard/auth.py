@@ -39,11 +39,14 @@ class Caller:
     display_name: str | None = None
     expires_at: datetime | None = None
     feeds: tuple[str, ...] | None = None  # what an integrator may see (None: every feed)
+    receiver: str | None = None  # an official's alert receiver: the notifications they see are theirs
 
 
 def caller_of(session: users.Session, feeds: tuple[str, ...] | None = None) -> Caller:
     user = session.user
-    return Caller(user.username, user.role, None, session.csrf_token, user.display_name, session.expires_at, feeds)
+    return Caller(
+        user.username, user.role, None, session.csrf_token, user.display_name, session.expires_at, feeds, user.receiver
+    )
 
 
 def owned_feeds(keys: list[apikeys.ApiKey]) -> tuple[str, ...] | None:

@@ -69,9 +69,9 @@ def integrators_router(settings: Settings, auth: Authenticator) -> APIRouter:
     ) -> dict[str, Any]:
         """The newest rejected records with their reason (field and rule) and the start of the original bytes."""
         visible(caller, feed)
-        letters = await asyncio.to_thread(deadletter_store.find, settings.dsn, feed, source, None, limit)
-        if caller.feeds is not None:
-            letters = [letter for letter in letters if letter.feed in caller.feeds]
+        letters = await asyncio.to_thread(
+            deadletter_store.find, settings.dsn, feed, source, None, limit, False, caller.feeds
+        )
         return {"items": [_letter(letter, PREVIEW) for letter in letters]}
 
     async def one(caller: Caller, dl_id: str) -> deadletter_store.DeadLetter:
@@ -95,7 +95,8 @@ def integrators_router(settings: Settings, auth: Authenticator) -> APIRouter:
             )
         if letter.replayed_at is not None:
             raise HTTPException(409, f"{dl_id} was replayed at {letter.replayed_at.isoformat()} already")
-        await asyncio.to_thread(deadletter_store.replay, settings.dsn, settings.bootstrap_servers, [letter])
+        if not await asyncio.to_thread(deadletter_store.replay, settings.dsn, settings.bootstrap_servers, [letter]):
+            raise HTTPException(409, f"{dl_id} was replayed already (by another request at the same time)")
         return {"dl_id": dl_id, "status": "replayed"}
 
     @router.get("/api/keys")

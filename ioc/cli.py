@@ -564,6 +564,33 @@ def _new_password(prompt: bool, from_stdin: bool) -> str:
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
+ReceiverOption = Annotated[
+    str | None,
+    typer.Option(
+        help="An official's id among the alert receivers (IOC_RECEIVERS_FILE): their page shows what was sent."
+    ),
+]
+
+
+def _check_receiver_listed(receiver: str | None) -> None:
+    """A receiver id must be one the receivers file lists (not checked, with a warning, when none is set)."""
+    from alerts.routing import RoutingError, load_routing
+    from ioc.users import UserError
+
+    path = settings().receivers_file
+    if receiver is None:
+        return
+    if path is None:
+        typer.echo("warning: IOC_RECEIVERS_FILE is not set, so the receiver id is not checked", err=True)
+        return
+    try:
+        known = load_routing(path).receivers
+    except RoutingError as exc:
+        raise UserError(f"receiver: {exc}") from exc
+    if receiver not in known:
+        raise UserError(f"receiver: {receiver!r} is not in {path.name} (it has {', '.join(sorted(known))})")
+
+
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin (for scripts).")
 ]
@@ -574,6 +601,7 @@ def users_add(
     username: Annotated[str, typer.Argument(help="Login name: a-z, 0-9, '.', '_', '-', e.g. nguyen.an.")],
     role: Annotated[str, typer.Option(help="operator, official, integrator or admin.")],
     name: Annotated[str, typer.Option(help="Name shown on screens, e.g. 'Nguyễn Văn An'.")] = "",
+    receiver: ReceiverOption = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a dashboard user; the password is asked twice (or read from stdin), stored as an Argon2id hash."""
@@ -581,11 +609,32 @@ def users_add(
 
     try:
         users.check_new(username, role, "x" * users.MIN_PASSWORD)
+        users.check_receiver(role, receiver)
+        _check_receiver_listed(receiver)
         password = _new_password(sys.stdin.isatty(), password_stdin)
-        user = _on_database(lambda dsn: users.add(dsn, username, name, role, password))
+        user = _on_database(lambda dsn: users.add(dsn, username, name, role, password, receiver))
     except users.UserError as exc:
         raise _fail(exc) from exc
-    typer.echo(f"user {user.username} ({user.display_name}), role {user.role}")
+    linked = f", receiver {user.receiver}" if user.receiver else ""
+    typer.echo(f"user {user.username} ({user.display_name}), role {user.role}{linked}")
+
+
+@users_cli.command("receiver")
+def users_receiver(
+    username: Annotated[str, typer.Argument(help="The official.")],
+    receiver: Annotated[str | None, typer.Argument(help="Their receiver id; leave out to unlink.")] = None,
+) -> None:
+    """Link an official to their alert receiver, so the officials' page shows what was sent to them."""
+    from ioc import users
+
+    try:
+        _check_receiver_listed(receiver)
+        found = _on_database(lambda dsn: users.set_receiver(dsn, username, receiver))
+    except users.UserError as exc:
+        raise _fail(exc) from exc
+    if not found:
+        raise _fail(LookupError(f"no user {username!r}"))
+    typer.echo(f"{username} linked to receiver {receiver}" if receiver else f"{username} unlinked")
 
 
 @users_cli.command("list")
@@ -595,7 +644,8 @@ def users_list() -> None:
 
     for user in _on_database(users.list_users):
         state = f"disabled {user.disabled_at:%Y-%m-%d %H:%M}" if user.disabled_at else "active"
-        typer.echo(f"{user.username}\t{user.display_name}\t{user.role}\t{user.created_at:%Y-%m-%d}\t{state}")
+        line = f"{user.username}\t{user.display_name}\t{user.role}\t{user.created_at:%Y-%m-%d}\t{state}"
+        typer.echo(line + (f"\treceiver {user.receiver}" if user.receiver else ""))
 
 
 @users_cli.command("passwd")

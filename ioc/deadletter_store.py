@@ -7,6 +7,7 @@ letter with the reason. The replayed row is marked, so a replay is not repeated 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -58,13 +59,17 @@ def find(
     since: datetime | None = None,
     limit: int = 50,
     not_replayed: bool = False,
+    feeds: Sequence[str] | None = None,
 ) -> list[DeadLetter]:
-    """The newest dead letters, optionally of one feed or source, since a time, not yet replayed."""
+    """The newest dead letters, optionally of one feed or source, since a time, not yet replayed, of the
+    ``feeds`` a caller may see (None: any)."""
     where = ["(%(feed)s::text IS NULL OR feed = %(feed)s)", "(%(source)s::text IS NULL OR source = %(source)s)",
-             "(%(since)s::timestamptz IS NULL OR received_at >= %(since)s)"]  # fmt: skip
+             "(%(since)s::timestamptz IS NULL OR received_at >= %(since)s)",
+             "(%(feeds)s::text[] IS NULL OR feed = ANY(%(feeds)s))"]  # fmt: skip
     if not_replayed:
         where.append("replayed_at IS NULL")
-    params = {"feed": feed, "source": source, "since": since, "limit": limit}
+    params = {"feed": feed, "source": source, "since": since, "limit": limit,
+              "feeds": None if feeds is None else list(feeds)}  # fmt: skip
     with psycopg.connect(dsn) as conn, conn.cursor(row_factory=class_row(DeadLetter)) as cur:
         return cur.execute(_select(" AND ".join(where)), params).fetchall()
 
@@ -81,19 +86,27 @@ def replayable(letter: DeadLetter) -> bool:
 
 
 def replay(dsn: str, bootstrap: list[str], letters: list[DeadLetter]) -> int:
-    """Send each letter's original bytes to its ingest topic (acks=all), then mark them replayed."""
-    if not letters:
-        return 0
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", retries=10)
-    try:
-        for letter in letters:
-            key = (letter.source or letter.feed or "").encode()
-            producer.send(letter.topic, key=key, value=letter.raw)
-        producer.flush()
-    finally:
-        producer.close()
+    """Send each letter not yet replayed to its ingest topic (acks=all); how many were sent. Letters are claimed
+    (marked replayed) before they are sent, so two replays at once cannot both send one; a failed send gives
+    the claim back."""
     with psycopg.connect(dsn) as conn:
-        conn.execute(
-            "UPDATE dead_letter SET replayed_at = now() WHERE dl_id = ANY(%s)", ([letter.dl_id for letter in letters],)
-        )
-    return len(letters)
+        claimed = {row[0] for row in conn.execute(
+            "UPDATE dead_letter SET replayed_at = now() WHERE dl_id = ANY(%s) AND replayed_at IS NULL RETURNING dl_id",
+            ([letter.dl_id for letter in letters],),
+        )}  # fmt: skip
+    mine = [letter for letter in letters if letter.dl_id in claimed]
+    if not mine:
+        return 0
+    try:
+        producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", retries=10)
+        try:
+            for letter in mine:
+                producer.send(letter.topic, key=(letter.source or letter.feed or "").encode(), value=letter.raw)
+            producer.flush()
+        finally:
+            producer.close()
+    except Exception:
+        with psycopg.connect(dsn) as conn:
+            conn.execute("UPDATE dead_letter SET replayed_at = NULL WHERE dl_id = ANY(%s)", (sorted(claimed),))
+        raise
+    return len(mine)

@@ -28,6 +28,9 @@ HASHER = PasswordHasher()
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
 
 
+SESSIONS_KEPT = timedelta(days=30)  # how long an ended or expired session stays on record
+
+
 class UserError(ValueError):
     """A user that cannot be created or changed as asked; the message names the field."""
 
@@ -39,6 +42,7 @@ class User:
     role: str
     created_at: datetime
     disabled_at: datetime | None
+    receiver: str | None = None  # an official's id among the alert receivers: what was sent to them
 
 
 @dataclass(frozen=True)
@@ -72,21 +76,28 @@ def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-COLUMNS = "username, display_name, role, created_at, disabled_at"
+COLUMNS = "username, display_name, role, created_at, disabled_at, receiver"
+WIDTH = len(COLUMNS.split(", "))
 
 
 def _user(row: tuple[object, ...]) -> User:
     return User(*row)  # type: ignore[arg-type]
 
 
-def add(dsn: str, username: str, display_name: str, role: str, password: str) -> User:
+def check_receiver(role: str, receiver: str | None) -> None:
+    if receiver is not None and role != "official":
+        raise UserError(f"receiver: only an official is linked to an alert receiver, not a user with role {role!r}")
+
+
+def add(dsn: str, username: str, display_name: str, role: str, password: str, receiver: str | None = None) -> User:
     check_new(username, role, password)
+    check_receiver(role, receiver)
     with psycopg.connect(dsn) as conn:
         try:
             row = conn.execute(
-                f"INSERT INTO app_user (username, display_name, role, password_hash) VALUES (%s, %s, %s, %s)"
-                f" RETURNING {COLUMNS}",
-                (username, display_name.strip() or username, role, HASHER.hash(password)),
+                "INSERT INTO app_user (username, display_name, role, password_hash, receiver)"
+                f" VALUES (%s, %s, %s, %s, %s) RETURNING {COLUMNS}",
+                (username, display_name.strip() or username, role, HASHER.hash(password), receiver),
             ).fetchone()
         except psycopg.errors.UniqueViolation as exc:
             raise UserError(f"username: {username!r} exists already") from exc
@@ -116,6 +127,17 @@ def set_password(dsn: str, username: str, password: str) -> bool:
         return cur.rowcount == 1
 
 
+def set_receiver(dsn: str, username: str, receiver: str | None) -> bool:
+    """Link an official to an alert receiver (None: unlink); False when there is no such user."""
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT role FROM app_user WHERE username = %s", (username,)).fetchone()
+        if row is None:
+            return False
+        check_receiver(str(row[0]), receiver)
+        conn.execute("UPDATE app_user SET receiver = %s WHERE username = %s", (receiver, username))
+        return True
+
+
 def disable(dsn: str, username: str) -> bool:
     """Disable a user and end their sessions; False when no enabled user has that name."""
     with psycopg.connect(dsn) as conn:
@@ -136,18 +158,21 @@ async def login(
         cur = await conn.execute(f"SELECT {COLUMNS}, password_hash FROM app_user WHERE username = %s", (username,))
         row = await cur.fetchone()
     try:
-        await asyncio.to_thread(HASHER.verify, str(row[5]) if row else _DUMMY_HASH, password)
+        await asyncio.to_thread(HASHER.verify, str(row[WIDTH]) if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None or row[4] is not None:
         return None
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    await conn.execute(  # a login is when old sessions are pruned: the table stays small without a job of its own
+        "DELETE FROM user_session WHERE least(ended_at, expires_at) < %s", (now - SESSIONS_KEPT,)
+    )
     await conn.execute(
         "INSERT INTO user_session (token_sha, username, csrf_token, created_at, expires_at)"
         " VALUES (%s, %s, %s, %s, %s)",
         (token_digest(token), username, csrf, now, now + lasts),
     )
-    return Session(_user(row[:5]), token, csrf, now + lasts)
+    return Session(_user(row[:WIDTH]), token, csrf, now + lasts)
 
 
 async def session(conn: psycopg.AsyncConnection, token: str, now: datetime) -> Session | None:
@@ -161,7 +186,7 @@ async def session(conn: psycopg.AsyncConnection, token: str, now: datetime) -> S
     row = await cur.fetchone()
     if row is None:
         return None
-    return Session(_user(row[:5]), "", str(row[5]), row[6])
+    return Session(_user(row[:WIDTH]), "", str(row[WIDTH]), row[WIDTH + 1])
 
 
 async def logout(conn: psycopg.AsyncConnection, token: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -21,13 +21,13 @@ import yaml
 
 from ioc.envelope import Envelope, RecordError, parse_envelope
 from ioc.feeds import registry
-from ioc.indicators.public_services import MEASURED, AgencyFigures, figures, fold, local_day
+from ioc.indicators.public_services import MEASURED, AgencyFigures, Cost, figures, fold, local_day
 from ioc.sources import sources
 from ioc.workdays import vietnam
 
 CONFIG = Path(__file__).with_name("index766.yaml")
 ALL = "*"  # inputs for every agency
-COSTLY_SHOWN = 50  # item ids listed per agency
+COSTLY_SHOWN = 50  # items listed per agency: open ones first, the most days late first
 FAR = timedelta(days=36500)  # a file of events may be read long after: no "future" check
 
 
@@ -215,6 +215,14 @@ def rank(scores: list[Score]) -> list[Score]:
     return ranked
 
 
+def cost_json(c: Cost) -> dict[str, Any]:
+    return {
+        **asdict(c),
+        "received_at": c.received_at.isoformat(),
+        "due": c.due.isoformat() if c.due else None,
+    }
+
+
 def to_json(s: Score, name: str | None = None) -> dict[str, Any]:
     return {
         "agency": s.agency,
@@ -229,7 +237,7 @@ def to_json(s: Score, name: str | None = None) -> dict[str, Any]:
         "ratios": {k: None if v is None else round(v, 4) for k, v in s.figures.ratios.items()},
         "counts": s.figures.counts,
         "missing_inputs": list(s.missing_inputs),
-        "costly": s.figures.costly[:COSTLY_SHOWN],
+        "costly": [cost_json(c) for c in s.figures.costly[:COSTLY_SHOWN]],
     }
 
 

@@ -39,6 +39,21 @@ def local_day(ts: datetime) -> date:
     return ts.astimezone(LOCAL).date()
 
 
+@dataclass(frozen=True)
+class Cost:
+    """An item that costs its agency points, and why: what an official follows up behind a low score."""
+
+    kind: str  # dossier or feedback
+    id: str
+    reason: str  # dossier: past_appointment, supplements, no_appointment; feedback: the step that came late
+    state: str  # late (done, or the step was taken late) or overdue (still open past its deadline)
+    received_at: datetime
+    due: date | None  # the local day it was due: the appointment, the step's deadline
+    late_days: int  # working days after that day, up to the day it was done or the evaluation day
+    procedure: str | None = None
+    status: int | None = None  # a dossier's latest portal status
+
+
 @dataclass
 class Dossier:
     """One dossier's life so far, folded from its status events."""
@@ -73,6 +88,17 @@ class Dossier:
             return "in_time"
         return "overdue"
 
+    def cost(self, at: datetime, calendar: HolidayCalendar) -> Cost | None:
+        """Why a late or overdue dossier costs points; None for any other."""
+        state = self.classify(at)
+        if state not in ("late", "overdue"):
+            return None
+        due = None if self.appointment_at is None else local_day(self.appointment_at)
+        end = local_day(self.finished_at or self.status_at or at) if state == "late" else local_day(at)
+        reason = "supplements" if len(self.supplements) > 1 else "no_appointment" if due is None else "past_appointment"
+        late_days = 0 if due is None else max(0, calendar.between(due, end))
+        return Cost("dossier", self.id, reason, state, self.received_at, due, late_days, self.procedure, self.status)
+
 
 @dataclass
 class Feedback:
@@ -87,27 +113,31 @@ class Feedback:
     answered_at: datetime | None = None
     published_at: datetime | None = None
 
-    def on_time(self, at: datetime, calendar: HolidayCalendar) -> bool:
-        """Every step taken so far within its deadline, and no pending step past its deadline."""
+    def late_step(self, at: datetime, calendar: HolidayCalendar) -> Cost | None:
+        """The first step taken after its deadline, or pending past it; None when the report is on time."""
 
-        def within(start: datetime, end: datetime | None, days: int) -> bool:
-            return local_day(end or at) <= calendar.add(local_day(start), days)
+        def late(step: str, start: datetime, end: datetime | None) -> Cost | None:
+            due = calendar.add(local_day(start), FEEDBACK_DEADLINES[step])
+            day = local_day(end or at)
+            if day <= due:
+                return None
+            state = "late" if end is not None else "overdue"
+            return Cost("feedback", self.id, step, state, self.received_at, due, calendar.between(due, day))
 
-        requests = FEEDBACK_DEADLINES["request_info"]
-        if not all(within(assigned, requested, requests) for assigned, requested in self.info_requests):
-            return False
+        for assigned, requested in self.info_requests:
+            if missed := late("request_info", assigned, requested):
+                return missed
         if self.refused_at is not None:
-            return within(self.received_at, self.refused_at, FEEDBACK_DEADLINES["refuse"])
+            return late("refuse", self.received_at, self.refused_at)
         if self.answered_at is not None:
-            answered = self.assigned_at is None or within(
-                self.assigned_at, self.answered_at, FEEDBACK_DEADLINES["answer"]
-            )
-            return answered and within(self.answered_at, self.published_at, FEEDBACK_DEADLINES["publish"])
+            if self.assigned_at is not None and (missed := late("answer", self.assigned_at, self.answered_at)):
+                return missed
+            return late("publish", self.answered_at, self.published_at)
         if self.assigned_at is None:
-            return within(self.received_at, None, FEEDBACK_DEADLINES["refuse"])  # neither refused nor assigned
+            return late("refuse", self.received_at, None)  # neither refused nor assigned
         if self.info_requests and self.info_requests[-1][1] >= self.assigned_at:
-            return True  # waiting for the citizen's information: the clock stands still
-        return within(self.assigned_at, None, FEEDBACK_DEADLINES["answer"])
+            return None  # waiting for the citizen's information: the clock stands still
+        return late("answer", self.assigned_at, None)
 
 
 @dataclass
@@ -185,7 +215,7 @@ class AgencyFigures:
     agency: str
     counts: dict[str, int]
     ratios: dict[str, float | None]
-    costly: list[str]  # dossiers late or overdue, feedback late: what costs the agency points
+    costly: list[Cost]  # dossiers late or overdue, feedback late: open ones first, the most days late first
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -212,15 +242,15 @@ def figures(
 
 def _agency(agency: str, dossiers: list[Dossier], reports: list[Feedback], at: datetime,
             calendar: HolidayCalendar) -> AgencyFigures:  # fmt: skip
-    classes = {d.id: d.classify(at) for d in dossiers}
-    count = {name: sum(1 for c in classes.values() if c == name) for name in DOSSIER_CLASSES}
+    classes = [d.classify(at) for d in dossiers]
+    count = {name: classes.count(name) for name in DOSSIER_CLASSES}
     received = sum(count.values())
     good = count["early"] + count["on_time"] + count["in_time"]
     online = [d for d in dossiers if d.channel == ONLINE]
     procedures = {d.procedure for d in dossiers}
     fee_due = [d for d in dossiers if d.fee_due]
     paid = [d for d in fee_due if d.paid_online]
-    late_feedback = sorted(f.id for f in reports if not f.on_time(at, calendar))
+    late_feedback = [c for f in reports if (c := f.late_step(at, calendar)) is not None]
     answered = [f for f in reports if f.answered_at is not None]
     counts = {
         "dossiers": len(dossiers),
@@ -243,7 +273,8 @@ def _agency(agency: str, dossiers: list[Dossier], reports: list[Feedback], at: d
         "feedback_on_time": _ratio(len(reports) - len(late_feedback), len(reports)),
         "feedback_published": _ratio(counts["feedback_published"], len(answered)),
     }
-    costly = sorted(i for i, c in classes.items() if c in ("late", "overdue")) + late_feedback
+    late_dossiers = [c for d in dossiers if (c := d.cost(at, calendar)) is not None]
+    costly = sorted(late_dossiers + late_feedback, key=lambda c: (c.state != "overdue", -c.late_days, c.kind, c.id))
     return AgencyFigures(agency, counts, ratios, costly)
 
 

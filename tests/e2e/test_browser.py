@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Browser, expect
 
-from ioc import apikeys, topics
+from ioc import apikeys, topics, users
+from ioc.indicators.public_services import LOCAL
 from tests.e2e.conftest import Pipeline, log_in, new_user
 from tests.infra import query, wait_for
 
@@ -99,15 +100,54 @@ def test_an_integrator_sees_a_rejected_record_with_its_reason(pipeline: Pipeline
     page.close()
 
 
+def overdue_dossier(pipeline: Pipeline, agency: str) -> str:
+    """A dossier of ``agency`` received this month (local) and accepted, whose appointment passed a minute ago,
+    sent through the ingest topic like the portal's sync; its id, once the event sink stored it."""
+    now = datetime.now(LOCAL)
+    received = max(now - timedelta(days=2), now.replace(day=1, hour=0, minute=1, second=0, microsecond=0))
+    dossier_id = f"E2E-{uuid.uuid4().hex[:8].upper()}"
+    appointment = now - timedelta(minutes=1)
+    base = {"dossier_id": dossier_id, "channel": 2, "procedure": "CAP-PHEP-XAY-DUNG",
+            "received_at": received.isoformat(), "appointment_at": appointment.isoformat()}  # fmt: skip
+    for n, (at, status) in enumerate(((received, 1), (received + timedelta(seconds=30), 2)), 1):
+        body = {"id": f"{dossier_id}#{n}", "feed": "dossier", "source": agency, "ts": at.isoformat(), "values": {},
+                "attributes": {**base, "status": status}}  # fmt: skip
+        pipeline.send(agency, json.dumps(body).encode(), topic=topics.ingest_topic("dossier"))
+    pipeline.flush()
+    stored = "SELECT count(*) FROM event WHERE attributes->>'dossier_id' = %s"
+    wait_for(lambda: query(pipeline.settings, stored, (dossier_id,))[0][0] == 2, 60, what="the dossier to be stored")
+    return dossier_id
+
+
 def test_the_language_switch_and_the_officials_view(pipeline: Pipeline, browser: Browser) -> None:
+    """An official linked to a receiver opens a low-scoring agency and sees the overdue dossier behind it, the
+    daily summary of today and of an earlier day, and the notifications sent to them; then switches language."""
+    agency = "HUE-AG-VYDA"
+    dossier_id = overdue_dossier(pipeline, agency)
+    name, password = f"e2e-official-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
+    users.add(pipeline.settings.dsn, name, "Cán bộ kiểm thử", "official", password, "truc-ban-ngay")
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    log_in(page, pipeline, "official", "officials")
+    log_in(page, pipeline, "official", "officials", (name, password))
     expect(page.locator("html")).to_have_attribute("lang", "vi")
-    expect(page.locator("#index766")).to_be_visible(timeout=15000)
+    page.locator(f'#index766 tr[data-agency="{agency}"]').click(timeout=15000)
+    cost = page.locator(f'tr[data-agency-detail="{agency}"] tr[data-cost="{dossier_id}"]')
+    expect(cost).to_contain_text("Quá hạn, chưa xong")
+    expect(cost).to_contain_text("Quá ngày hẹn trả")
+    expect(cost).to_contain_text("CAP-PHEP-XAY-DUNG")
+    for part in ("air", "water", "traffic", "services", "alerts", "notifications"):
+        expect(page.locator(f'#summary [data-summary="{part}"]')).to_be_visible()
+    expect(page.locator('#summary [data-summary="services"]')).to_contain_text("Hồ sơ tiếp nhận")
+    expect(page.locator(".officials")).to_contain_text("Thông báo đã gửi cho bạn (truc-ban-ngay)")
+    page.locator(f'tr[data-agency-detail="{agency}"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(pipeline.logs / "officials.png"), full_page=True)
+    yesterday = (datetime.now(LOCAL) - timedelta(days=1)).date().isoformat()
+    with page.expect_response(lambda r: "/api/summary/daily" in r.url and yesterday in r.url) as answer:
+        page.fill("#summary-day", yesterday)
+        page.dispatch_event("#summary-day", "change")
+    assert answer.value.status == 200 and answer.value.json()["complete"] is True
     page.click("#lang")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#conn")).to_contain_text("Live")
-    page.screenshot(path=str(pipeline.logs / "officials.png"))
     page.click("#lang")
     expect(page.locator("#conn")).to_contain_text("Trực tuyến")
     page.close()

@@ -16,6 +16,7 @@ from dashboard.app import create_app
 from ioc import apikeys, users
 from ioc.apikeys import ROLES
 from ioc.settings import Settings
+from tests.infra import query
 
 pytestmark = pytest.mark.integration
 PUBLIC = {("POST", "/api/auth/login"), ("GET", "/api/config"), ("GET", "/api/health")}
@@ -46,6 +47,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/silences"): ACTORS,
     ("DELETE", "/api/silences/{silence_id}"): ACTORS,
     ("GET", "/api/index766"): READERS,
+    ("GET", "/api/summary/daily"): READERS,
 }
 
 
@@ -240,3 +242,15 @@ def test_a_reconnecting_client_resumes_without_gap_or_duplicate(client: TestClie
     assert [m["seq"] for m in missed] == list(range(snapshot["seq"] + 1, snapshot["seq"] + 4))
     with client.websocket_connect("/ws?channels=kpi&epoch=old-process&since=1", headers=viewer) as ws:
         assert ws.receive_json()["type"] == "snapshot"  # another dashboard process: a snapshot instead
+
+
+def test_a_login_prunes_sessions_that_ended_over_a_month_ago(client: TestClient, settings: Settings) -> None:
+    name, password = person(settings, "operator")
+    old, recent = uuid.uuid4().bytes, uuid.uuid4().bytes
+    for token, days in ((old, 31), (recent, 29)):
+        query(settings, "INSERT INTO user_session (token_sha, username, csrf_token, created_at, expires_at, ended_at)"
+              " VALUES (%s, %s, 'x', now() - make_interval(days => %s), now() - make_interval(days => %s), NULL)"
+              " RETURNING 1", (token, name, days + 1, days))  # fmt: skip
+    assert client.post("/api/auth/login", json={"username": name, "password": password}).status_code == 200
+    kept = {row[0] for row in query(settings, "SELECT token_sha FROM user_session WHERE username = %s", (name,))}
+    assert old not in kept and recent in kept

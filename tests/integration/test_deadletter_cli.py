@@ -2,12 +2,14 @@
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 from typer.testing import CliRunner
 
+from ioc import deadletter_store
 from ioc.cli import cli
 from ioc.deadletter import dead_letter
 from ioc.envelope import RecordError
@@ -69,3 +71,23 @@ def test_replay_sends_the_original_bytes_back_once(letter: tuple[str, str, bytes
     assert replayed_at is not None
     again = CliRunner().invoke(cli, ["deadletter", "replay", "--source", source])
     assert "replayed 0 dead letters" in again.output and on_topic(settings, raw) == 1
+
+
+def test_replays_at_the_same_instant_send_a_letter_once(letter: tuple[str, str, bytes], settings: Settings) -> None:
+    _, source, raw = letter
+    [found] = deadletter_store.find(settings.dsn, source=source)
+    with ThreadPoolExecutor(4) as pool:
+        sent = list(
+            pool.map(lambda _: deadletter_store.replay(settings.dsn, settings.bootstrap_servers, [found]), range(4))
+        )
+    assert sorted(sent) == [0, 0, 0, 1] and on_topic(settings, raw) == 1
+
+
+def test_a_feed_limited_caller_gets_its_own_feeds_newest_first(
+    letter: tuple[str, str, bytes], settings: Settings
+) -> None:
+    """Filtered in the query, so a page holds ``limit`` of the caller's letters, not fewer."""
+    dl_id, source, _ = letter
+    assert deadletter_store.find(settings.dsn, source=source, feeds=["hydro"]) == []
+    [mine] = deadletter_store.find(settings.dsn, limit=1, feeds=["air_quality"], source=source)
+    assert mine.dl_id == dl_id

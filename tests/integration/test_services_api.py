@@ -85,7 +85,16 @@ def test_the_live_index_is_the_pure_index_of_the_stored_events(
     assert (mine["counts"]["early"], mine["counts"]["late"], mine["counts"]["overdue"]) == (1, 1, 1)
     assert mine["parts"]["2.1"] == pytest.approx(20 / 3, abs=0.01)  # 1 of 3 on time
     assert mine["parts"]["1.1"] == 6.0 and mine["parts"]["6.1"] == 3.0 and "1.2" in mine["missing_inputs"]
-    assert mine["costly"] == [f"{agency}-2", f"{agency}-3"]
+    # the open one first: due Tue 13 Oct, 5 working days late on Tue 20 Oct; then the one done on Mon 12 Oct,
+    # 1 working day after its appointment on Fri 9 Oct
+    assert [(c["id"], c["state"], c["due"], c["late_days"]) for c in mine["costly"]] == [
+        (f"{agency}-3", "overdue", "2026-10-13", 5),
+        (f"{agency}-2", "late", "2026-10-09", 1),
+    ]
+    assert mine["costly"][0] | {"received_at": None} == {
+        "kind": "dossier", "id": f"{agency}-3", "reason": "past_appointment", "state": "overdue",
+        "received_at": None, "due": "2026-10-13", "late_days": 5, "procedure": "DANG-KY-KET-HON", "status": 2,
+    }  # fmt: skip
     offline = report([envelope_from_dict(e) for e in events], datetime.fromisoformat(AT),
                      {"*": {"1.1": 1.0, "6.1": 0.5}}, datetime(2026, 10, 1, tzinfo=LOCAL))  # fmt: skip
     (expected,) = [a for a in offline["agencies"] if a["agency"] == agency]

@@ -1,12 +1,13 @@
 """`ioc users ...` against the real database: what an admin types to give people access to the dashboard."""
 
 import uuid
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from ioc.cli import cli
-from ioc.settings import Settings
+from ioc.settings import Settings, get_settings
 from tests.infra import query
 
 pytestmark = pytest.mark.integration
@@ -43,3 +44,36 @@ def test_bad_input_names_the_field(settings: Settings) -> None:
     assert bad_name.exit_code == 1 and "username:" in bad_name.output
     bad_role = runner.invoke(cli, ["users", "add", "an", "--role", "root", "--password-stdin"], input="x" * 12)
     assert bad_role.exit_code == 1 and "role:" in bad_role.output
+
+
+def test_an_official_is_linked_to_the_receiver_whose_notifications_they_see(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    runner = CliRunner()
+    receivers = tmp_path / "receivers.yaml"
+    receivers.write_text(Path("alerts/receivers.example.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("IOC_RECEIVERS_FILE", str(receivers))
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
+    name = f"off-{uuid.uuid4().hex[:6]}"
+    wrong = runner.invoke(
+        cli, ["users", "add", name, "--role", "official", "--receiver", "nobody", "--password-stdin"], input="x" * 12
+    )
+    assert wrong.exit_code == 1 and "receiver: 'nobody' is not in receivers.yaml" in wrong.output
+    added = runner.invoke(
+        cli, ["users", "add", name, "--role", "official", "--receiver", "ban-chi-huy-pctt", "--password-stdin"],
+        input="x" * 12,
+    )  # fmt: skip
+    assert added.exit_code == 0 and "receiver ban-chi-huy-pctt" in added.output, added.output
+    [line] = [x for x in runner.invoke(cli, ["users", "list"]).output.splitlines() if x.startswith(name + "\t")]
+    assert line.endswith("\tactive\treceiver ban-chi-huy-pctt")
+    assert runner.invoke(cli, ["users", "receiver", name, "truc-ban-dem"]).exit_code == 0
+    assert query(settings, "SELECT receiver FROM app_user WHERE username = %s", (name,)) == [("truc-ban-dem",)]
+    assert runner.invoke(cli, ["users", "receiver", name]).output.strip() == f"{name} unlinked"
+    operator = f"op-{uuid.uuid4().hex[:6]}"
+    not_official = runner.invoke(
+        cli, ["users", "add", operator, "--role", "operator", "--receiver", "truc-ban-dem", "--password-stdin"],
+        input="x" * 12,
+    )  # fmt: skip
+    assert not_official.exit_code == 1 and "receiver: only an official" in not_official.output
+    assert runner.invoke(cli, ["users", "receiver", "no-such-user", "truc-ban-dem"]).exit_code == 1

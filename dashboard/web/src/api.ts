@@ -108,7 +108,56 @@ export interface AgencyIndex {
   rank: number;
   of: number;
   counts: Record<string, number>;
-  costly: string[];
+  costly: Cost[];
+}
+
+/** A dossier or feedback report that costs its agency points (see docs/public-services.md). */
+export interface Cost {
+  kind: "dossier" | "feedback";
+  id: string;
+  reason: string;
+  state: "late" | "overdue";
+  received_at: string;
+  due: string | null;
+  late_days: number;
+  procedure: string | null;
+  status: number | null;
+}
+
+export interface Named {
+  source: string;
+  name: string | null;
+  unit_code: string | null;
+}
+
+export interface DailySummary {
+  day: string;
+  from: string;
+  to: string;
+  complete: boolean;
+  receiver: string | null;
+  air: {
+    stations: number;
+    reached: { vi: string; en: string; stations: number }[];
+    worst: (Named & { aqi: number; at: string | null; category: { vi: string; en: string } })[];
+  };
+  water: {
+    gauges: number;
+    reached: Record<string, number>;
+    rain_max_mm: number | null;
+    worst: (Named & { level: number; at: string | null; alarm: number; rain_mm: number | null })[];
+  };
+  traffic: { segments: number; congested: number; worst: (Named & { congested_minutes: number })[] };
+  services: Record<"accepted" | "refused" | "done" | "feedback" | "payments", number>;
+  alerts: {
+    raised: Record<string, Record<string, number>>;
+    raised_total: number;
+    resolved: number;
+    open_at_end: Record<string, number>;
+    acknowledged: number;
+    ack_median_minutes: number | null;
+  };
+  notifications: Record<string, number>;
 }
 
 export interface Index766 {
@@ -241,7 +290,8 @@ export const api = {
     request<ActionAnswer>(
       "POST", `/api/alerts/${encodeURIComponent(fingerprint)}/actions/${action}`, body,
     ),
-  deliveries: () => request<{ items: Delivery[] }>("GET", "/api/alerts/deliveries?limit=200"),
+  deliveries: () => request<{ receiver: string | null; items: Delivery[] }>("GET", "/api/alerts/deliveries?limit=200"),
+  dailySummary: (day: string) => request<DailySummary>("GET", withQuery("/api/summary/daily", { day })),
   index766: () => request<Index766>("GET", "/api/index766"),
   health: () => request<{ sources: HealthRow[] }>("GET", "/api/feeds/health"),
   deadLetters: (feed: string) =>

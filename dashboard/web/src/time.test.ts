@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatClock, formatDate, formatDateTime, formatNumber, formatWhen } from "./time";
+import { formatClock, formatDate, formatDateTime, formatNumber, formatHourMinute, formatWhen, localDay } from "./time";
 
 describe("times in Asia/Ho_Chi_Minh", () => {
   it("shows UTC+7 on a 24-hour clock", () => {
@@ -9,6 +9,11 @@ describe("times in Asia/Ho_Chi_Minh", () => {
   it("puts the day first and changes the date at local midnight", () => {
     expect(formatDateTime("2026-11-24T17:30:00Z")).toBe("25/11/2026 00:30");
     expect(formatDate("2026-11-24T16:59:59Z")).toBe("24/11/2026");
+  });
+  it("names the local day as the API's day parameters do", () => {
+    expect(localDay(Date.parse("2026-12-03T16:59:59Z"))).toBe("2026-12-03");
+    expect(localDay(Date.parse("2026-12-03T17:00:00Z"))).toBe("2026-12-04");
+    expect(formatHourMinute("2026-12-03T12:00:00Z")).toBe("19:00");
   });
   it("shows only the time for today", () => {
     const now = Date.parse("2026-11-24T10:00:00Z");

@@ -29,6 +29,11 @@ export function formatDateTime(at: Date | number | string): string {
   return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
 }
 
+/** HH:MM, for an hour of a day already named. */
+export function formatHourMinute(at: Date | number | string): string {
+  return formatDateTime(at).slice(-5);
+}
+
 /** DD/MM/YYYY */
 export function formatDate(at: Date | number | string): string {
   const p = parts(dateOnly, new Date(at));
@@ -47,4 +52,9 @@ export function formatNumber(value: number, language: "vi" | "en", decimals?: nu
   return new Intl.NumberFormat(language === "vi" ? "vi-VN" : "en-GB", {
     minimumFractionDigits: digits, maximumFractionDigits: digits,
   }).format(value);
+}
+
+/** The day in Asia/Ho_Chi_Minh as YYYY-MM-DD (what the API's ``day`` parameters mean). */
+export function localDay(at: Date | number = Date.now()): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
 }

@@ -1,12 +1,14 @@
 /** Officials: the Decision 766 index per agency (score, band, rank within its peer group), sortable,
- * the dossiers behind a low score, and the notifications sent about alerts. */
+ * the dossiers and reports behind a low score, the daily summary, and the notifications sent (to them, when
+ * their account is linked to a receiver). */
 
-import { type AgencyIndex, api, type Delivery, type Index766 } from "../api";
+import { type AgencyIndex, api, type Cost, type Delivery, type Index766 } from "../api";
 import { type Context, errorText } from "../context";
 import { fill, h } from "../dom";
 import { type Key, lang, t } from "../i18n";
 import { type Direction, nextSort, sortRows } from "../sorting";
 import { formatDate, formatDateTime, formatNumber } from "../time";
+import { DELIVERY_KEYS, mountSummary } from "./summary";
 
 type Column = "name" | "peer_group" | "total" | "band" | "rank" | "overdue";
 const COLUMNS: readonly [Column, Key][] = [
@@ -14,6 +16,31 @@ const COLUMNS: readonly [Column, Key][] = [
   ["rank", "colRank"], ["overdue", "colOverdue"],
 ];
 const GROUP_KEYS: Record<string, Key> = { department: "groupDepartment", commune: "groupCommune" };
+const REASON_KEYS: Record<string, Key> = {
+  past_appointment: "reasonPastAppointment", supplements: "reasonSupplements", no_appointment: "reasonNoAppointment",
+  refuse: "reasonRefuse", request_info: "reasonRequestInfo", answer: "reasonAnswer", publish: "reasonPublish",
+};
+const COST_COLUMNS: Key[] = ["colCode", "colKind", "colProcedure", "colReceived", "colDue", "colLateDays", "colReason", "colStatus"];
+
+/** The items that cost an agency points: no citizen is named (the feeds carry none), only codes. */
+function costTable(a: AgencyIndex): HTMLElement {
+  const total = (a.counts["late"] ?? 0) + (a.counts["overdue"] ?? 0) + (a.counts["feedback_late"] ?? 0);
+  const row = (c: Cost) => h("tr", { "data-cost": c.id, class: `cost-${c.state}` },
+    h("td", {}, h("code", {}, c.id)),
+    h("td", {}, t(c.kind === "dossier" ? "kindDossier" : "kindFeedback")),
+    h("td", {}, c.procedure ?? "—"),
+    h("td", {}, formatDate(c.received_at)),
+    h("td", {}, c.due ? formatDate(c.due) : "—"),
+    h("td", { class: "num" }, c.late_days),
+    h("td", {}, REASON_KEYS[c.reason] ? t(REASON_KEYS[c.reason]!) : c.reason),
+    h("td", { class: c.state === "overdue" ? "bad" : "" }, t(c.state === "overdue" ? "stateOverdue" : "stateLate")),
+  );
+  return h("div", {},
+    h("table", { class: "costly" }, h("thead", {}, h("tr", {}, ...COST_COLUMNS.map((k) => h("th", {}, t(k))))),
+      h("tbody", {}, ...a.costly.map(row))),
+    total > a.costly.length ? h("p", { class: "muted" }, t("costlyShown", { shown: a.costly.length, total })) : null,
+  );
+}
 
 function cellValue(a: AgencyIndex, column: Column): string | number | null {
   switch (column) {
@@ -37,15 +64,19 @@ export function mountOfficials(root: HTMLElement, _ctx: Context): () => void {
   const head = h("tr");
   const body = h("tbody");
   const deliveries = h("tbody");
+  const deliveriesTitle = h("h2", {}, t("deliveriesTitle"));
   const message = h("div", { class: "message", role: "status" });
-  root.append(h("div", { class: "officials page" },
+  const page = h("div", { class: "officials page" },
     h("h2", {}, t("officialsTitle")), period, message,
     h("table", { id: "index766", class: "sortable" }, h("thead", {}, head), body),
-    h("h2", {}, t("deliveriesTitle")),
+  );
+  mountSummary(page);
+  root.append(page);
+  page.append(deliveriesTitle,
     h("table", { id: "deliveries" },
       h("thead", {}, h("tr", {}, ...(["colTime", "colAlert", "colReceiver", "colChannel", "colStatus", "colAttempt", "colError"] as Key[]).map((k) => h("th", {}, t(k))))),
       deliveries),
-  ));
+  );
 
   function render(): void {
     fill(head, ...COLUMNS.map(([column, key]) => h("th", {
@@ -81,8 +112,7 @@ export function mountOfficials(root: HTMLElement, _ctx: Context): () => void {
       if (open !== a.agency) return [row];
       const detail = h("td", { colspan: COLUMNS.length },
         h("h3", {}, t("costlyTitle", { agency: a.name ?? a.agency })),
-        a.costly.length ? h("ul", { class: "costly" }, ...a.costly.map((id) => h("li", {}, h("code", {}, id)))) : h("p", {}, t("costlyNone")),
-        h("p", { class: "placeholder", "data-missing": "dossier-details" }, t("costlyDetailMissing")),
+        a.costly.length ? costTable(a) : h("p", {}, t("costlyNone")),
       );
       return [row, h("tr", { class: "detail", "data-agency-detail": a.agency }, detail)];
     }));
@@ -96,7 +126,7 @@ export function mountOfficials(root: HTMLElement, _ctx: Context): () => void {
     fill(deliveries, ...items.map((d) => h("tr", { class: `delivery-${d.status}` },
       h("td", {}, formatDateTime(d.time)),
       h("td", {}, h("code", {}, d.transition_id.split("#")[0] ?? d.transition_id)),
-      h("td", {}, d.receiver), h("td", {}, d.channel), h("td", {}, d.status),
+      h("td", {}, d.receiver), h("td", {}, d.channel), h("td", {}, DELIVERY_KEYS[d.status] ? t(DELIVERY_KEYS[d.status]!) : d.status),
       h("td", { class: "num" }, d.attempt), h("td", {}, d.error ?? ""),
     )));
   }
@@ -110,6 +140,9 @@ export function mountOfficials(root: HTMLElement, _ctx: Context): () => void {
     fill(period);
     fill(message, errorText(error));
   });
-  api.deliveries().then((answer) => renderDeliveries(answer.items)).catch((error: unknown) => fill(message, errorText(error)));
+  api.deliveries().then((answer) => {
+    if (answer.receiver) fill(deliveriesTitle, t("deliveriesMine", { receiver: answer.receiver }));
+    renderDeliveries(answer.items);
+  }).catch((error: unknown) => fill(message, errorText(error)));
   return () => undefined;
 }

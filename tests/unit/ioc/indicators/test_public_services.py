@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -110,7 +110,20 @@ def test_timeliness_and_online_ratios_worked_by_hand() -> None:
     assert agency.ratios["timeliness"] == pytest.approx(0.6)
     assert agency.ratios["online_share"] == pytest.approx(2 / 6)
     assert agency.ratios["procedures_online"] == pytest.approx(2 / 2)  # both procedures had an online dossier
-    assert agency.costly[:2] == ["C", "E"]
+    # open and overdue first: E, due Fri 20 Nov, 2 working days late on Tue 24 Nov (Mon 23, Tue 24); then C,
+    # done on Sat 21 Nov, a day after its appointment but no working day late
+    assert [(c.id, c.state, c.reason, c.due, c.late_days) for c in agency.costly] == [
+        ("E", "overdue", "past_appointment", date(2026, 11, 20), 2),
+        ("C", "late", "past_appointment", date(2026, 11, 20), 0),
+    ]
+    assert agency.costly[1].procedure == "DANG-KY-KHAI-SINH" and agency.costly[1].status == 9
+
+
+def test_a_dossier_with_two_supplement_requests_costs_points_for_that_reason() -> None:
+    life = accepted("TWICE", "2026-11-27T17:00").status("2026-11-17T09:00", 5).status("2026-11-18T09:00", 4)
+    life.status("2026-11-19T09:00", 5)
+    [cost] = figures(fold(life.events), AT, vietnam())[AGENCY].costly
+    assert (cost.state, cost.reason, cost.late_days) == ("overdue", "supplements", 0)
 
 
 def test_fee_dossiers_paid_online() -> None:
@@ -153,35 +166,51 @@ def feedback(feedback_id: str, steps: list[tuple[str, int]]) -> list[Envelope]:
 
 
 @pytest.mark.parametrize(
-    ("steps", "on_time"),
+    ("steps", "late"),
     [
         # assigned Wed 29 Apr 2026; 15 working days skip 30 Apr, 1 May and weekends: due Fri 22 May
-        ([("2026-04-28T09:00", 1), ("2026-04-29T09:00", 2), ("2026-05-22T16:00", 5), ("2026-05-25T09:00", 6)], True),
-        ([("2026-04-28T09:00", 1), ("2026-04-29T09:00", 2), ("2026-05-25T09:00", 5), ("2026-05-25T10:00", 6)], False),
+        ([("2026-04-28T09:00", 1), ("2026-04-29T09:00", 2), ("2026-05-22T16:00", 5), ("2026-05-25T09:00", 6)], None),
+        (
+            [("2026-04-28T09:00", 1), ("2026-04-29T09:00", 2), ("2026-05-25T09:00", 5), ("2026-05-25T10:00", 6)],
+            ("answer", "2026-05-22", 1),
+        ),
         # received Fri 24 Apr; 27 Apr is off (Hùng Kings, moved): the 2 days to refuse are 28 and 29 Apr
-        ([("2026-04-24T09:00", 1), ("2026-04-29T16:00", 4)], True),
-        ([("2026-04-24T09:00", 1), ("2026-04-30T09:00", 4)], False),
+        ([("2026-04-24T09:00", 1), ("2026-04-29T16:00", 4)], None),
+        ([("2026-04-24T09:00", 1), ("2026-04-30T09:00", 4)], ("refuse", "2026-04-29", 0)),  # 30 Apr is off
         # answered Thu 27 Aug; publish within 2 working days: Fri 28 Aug, Mon 31 Aug (1-2 Sep off)
-        ([("2026-08-20T09:00", 1), ("2026-08-20T10:00", 2), ("2026-08-27T09:00", 5), ("2026-08-31T16:00", 6)], True),
-        ([("2026-08-20T09:00", 1), ("2026-08-20T10:00", 2), ("2026-08-27T09:00", 5), ("2026-09-03T09:00", 6)], False),
+        ([("2026-08-20T09:00", 1), ("2026-08-20T10:00", 2), ("2026-08-27T09:00", 5), ("2026-08-31T16:00", 6)], None),
+        (
+            [("2026-08-20T09:00", 1), ("2026-08-20T10:00", 2), ("2026-08-27T09:00", 5), ("2026-09-03T09:00", 6)],
+            ("publish", "2026-08-31", 1),
+        ),
         # more information after 5 working days of the assignment (Mon 16 Nov -> due Mon 23 Nov): late
-        ([("2026-11-16T09:00", 1), ("2026-11-16T10:00", 2), ("2026-11-24T09:00", 3)], False),
+        (
+            [("2026-11-16T09:00", 1), ("2026-11-16T10:00", 2), ("2026-11-24T09:00", 3)],
+            ("request_info", "2026-11-23", 1),
+        ),
         # information came back on 20 Nov, reassigned: the 15 days run from then, still open: in time
-        ([("2026-11-02T09:00", 1), ("2026-11-02T10:00", 2), ("2026-11-05T09:00", 3), ("2026-11-20T09:00", 2)], True),
-        # ... but a request made late stays late after the reassignment
-        ([("2026-11-02T09:00", 1), ("2026-11-02T10:00", 2), ("2026-11-10T09:00", 3), ("2026-11-20T09:00", 2)], False),
+        ([("2026-11-02T09:00", 1), ("2026-11-02T10:00", 2), ("2026-11-05T09:00", 3), ("2026-11-20T09:00", 2)], None),
+        # ... but a request made late (due Mon 9 Nov) stays late after the reassignment
+        (
+            [("2026-11-02T09:00", 1), ("2026-11-02T10:00", 2), ("2026-11-10T09:00", 3), ("2026-11-20T09:00", 2)],
+            ("request_info", "2026-11-09", 1),
+        ),
     ],
 )
-def test_feedback_deadlines_in_working_days(steps: list[tuple[str, int]], on_time: bool) -> None:
+def test_feedback_deadlines_in_working_days(steps: list[tuple[str, int]], late: tuple[str, str, int] | None) -> None:
+    """``late``: the step taken late, the day it was due, and the working days after that day it was taken."""
     item = fold(feedback("PA-1", steps)).feedback["PA-1"]
-    assert item.on_time(t(steps[-1][0]), vietnam()) is on_time
+    cost = item.late_step(t(steps[-1][0]), vietnam())
+    assert (cost and (cost.reason, cost.due.isoformat() if cost.due else None, cost.late_days)) == late
+    assert cost is None or cost.state == "late"
 
 
 def test_a_pending_feedback_step_past_its_deadline_is_late() -> None:
     # assigned Mon 2 Nov, unanswered: due 15 working days later, Mon 23 Nov; on 24 Nov it is late
     item = fold(feedback("PA-2", [("2026-11-02T09:00", 1), ("2026-11-02T10:00", 2)])).feedback["PA-2"]
-    assert item.on_time(t("2026-11-23T16:00"), vietnam()) is True
-    assert item.on_time(t("2026-11-24T09:00"), vietnam()) is False
+    assert item.late_step(t("2026-11-23T16:00"), vietnam()) is None
+    cost = item.late_step(t("2026-11-24T09:00"), vietnam())
+    assert cost and (cost.reason, cost.state, cost.due, cost.late_days) == ("answer", "overdue", date(2026, 11, 23), 1)
 
 
 def test_only_items_received_since_the_period_start_count() -> None:
