@@ -150,7 +150,8 @@ def dashboard() -> None:
     from dashboard.app import create_app
 
     s = settings()
-    uvicorn.run(create_app(s), host=s.dashboard_host, port=s.dashboard_port, log_level=s.log_level)
+    uvicorn.run(create_app(s), host=s.dashboard_host, port=s.dashboard_port, log_level=s.log_level,
+                proxy_headers=True, forwarded_allow_ips=s.trusted_proxies)  # fmt: skip
 
 
 @cli.command("mqtt-bridge")

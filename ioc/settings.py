@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         False, description="Send the session cookie over HTTPS only (set it when a TLS proxy fronts the dashboard)."
     )
+    trusted_proxies: str = Field(
+        "127.0.0.1",
+        description="Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed (comma separated, '*' any):"
+        " logins are throttled per client address, which behind a proxy only these headers give.",
+    )
     cors_origins: str = Field(
         "", description="Other web origins allowed to call the API with credentials (comma separated); none by default."
     )

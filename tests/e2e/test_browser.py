@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -162,3 +164,23 @@ def test_a_wrong_password_is_refused_with_a_message(pipeline: Pipeline, browser:
     expect(page.locator("#login-error")).to_be_visible(timeout=10000)
     assert urllib.parse.urlsplit(page.url).fragment == "/login"
     page.close()
+
+
+def test_behind_a_trusted_proxy_logins_are_throttled_per_forwarded_client(pipeline: Pipeline) -> None:
+    """The dashboard process believes X-Forwarded-For from 127.0.0.1 (IOC_TRUSTED_PROXIES' default): five
+    failures lock that client out, while another client behind the same proxy may still try."""
+
+    def attempt(client: str) -> int:
+        request = urllib.request.Request(
+            pipeline.url + "/api/auth/login", data=json.dumps({"username": name, "password": "wrong"}).encode(),
+            headers={"Content-Type": "application/json", "X-Forwarded-For": client}, method="POST",
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as refused:
+            return refused.code
+
+    name = f"proxy-{uuid.uuid4().hex[:6]}"
+    assert [attempt("203.0.113.5") for _ in range(6)] == [401] * 5 + [429]
+    assert attempt("203.0.113.6") == 401
