@@ -24,6 +24,7 @@ from statistics import median
 from typing import Any
 
 from ioc.indicators.aqi import Category, category
+from ioc.indicators.hydro import alarm_level, alarm_levels_of
 from ioc.indicators.public_services import LOCAL
 from ioc.sources import Source
 
@@ -69,18 +70,12 @@ def air(rows: Iterable[Row], known: Mapping[str, Source]) -> dict[str, Any]:
     }
 
 
-def alarm_level(level: float, alarm_levels: Iterable[float]) -> int:
-    """0 below alarm level I, else the highest of I, II, III reached (the value at or above it)."""
-    return sum(1 for threshold in alarm_levels if level >= threshold)
-
-
 def water(levels: Iterable[Row], rain: Iterable[Row], known: Mapping[str, Source]) -> dict[str, Any]:
     """Levels: source, level (the day's highest), at. Rain: source, mm (the day's total)."""
     rainfall = {r["source"]: round(float(r["mm"]), 1) for r in rain}
     gauges = []
     for r in levels:
-        meta = known.get(r["source"])
-        thresholds = meta.extras.get("alarm_levels", []) if meta else []
+        thresholds = alarm_levels_of(known.get(r["source"]))
         gauges.append({**_named(r["source"], known), "level": round(float(r["level"]), 2), "at": _moment(r["at"]),
                        "alarm": alarm_level(r["level"], thresholds), "rain_mm": rainfall.get(r["source"])})  # fmt: skip
     gauges.sort(key=lambda g: (-g["alarm"], -g["level"], g["source"]))

@@ -1,7 +1,8 @@
-"""KPI agent: ioc.obs → event-time means per source and metric (1 minute and 1 hour) → ioc.kpi.
+"""KPI agent: ioc.obs → event-time means per source and metric (1 minute and 1 hour), and each gauge's water
+status (streams.gauge_status) → ioc.kpi.
 
-Window state and the per-partition newest event time are Faust tables (changelogged), so a restarted
-worker resumes where it was; see streams.windows for the rules.
+Window state, the per-partition newest event time and the gauges' recent readings are Faust tables
+(changelogged), so a restarted worker resumes where it was; see streams.windows for the rules.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import faust
 
 from ioc.envelope import envelope_from_dict
 from ioc.feeds import registry
+from ioc.indicators.hydro import alarm_levels_of
+from ioc.sources import sources
 from streams.app import app, decode, kpi, obs, settings
 from streams.batched_table import BATCH, BATCH_WAIT, BatchedTable
+from streams.gauge_status import GaugeStatus
 from streams.hourly_aqi import HOUR
 from streams.windows import TumblingMeans
 
@@ -23,9 +27,9 @@ log = logging.getLogger(__name__)
 
 tables = [
     BatchedTable(app.Table(name, partitions=settings.topic_partitions, key_type=str))
-    for name in ("kpi-windows", "kpi-watermarks", "kpi-seen")
+    for name in ("kpi-windows", "kpi-watermarks", "kpi-seen", "hydro-gauges")
 ]
-windows, watermarks, seen = tables
+windows, watermarks, seen, gauges = tables
 engines = [
     TumblingMeans(
         windows,
@@ -37,6 +41,11 @@ engines = [
     )
     for size in sorted({settings.kpi_window_seconds, HOUR})
 ]
+water = GaugeStatus(
+    gauges,
+    feeds={name for name, kind in registry().items() if "flood" in kind.indicators},
+    alarm_levels=lambda source: alarm_levels_of(sources().get(source)),
+)
 
 
 @app.agent(obs)
@@ -54,6 +63,7 @@ async def aggregate(stream: faust.StreamT) -> None:
                 table.partition = event.message.partition
             for engine in engines:
                 out.extend(engine.add(env, event.message.partition))
+            out.extend(water.add(env))
         for table in tables:
             table.commit()
         for record in out:

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from ioc.envelope import Envelope
 from ioc.infra import LocalInfra
+from streams.gauge_status import GaugeStatus
 from tests.e2e.conftest import Pipeline
 from tests.infra import query, wait_for
 
@@ -275,3 +277,33 @@ def test_restarting_a_server_mid_stream_loses_nothing(
         f"{service} stopped for 3 s with {stored_at_stop}/{count} stored: all {count} records stored "
         f"{time.monotonic() - stopped:.1f}s after the stop; worker still running: {pipeline.worker.poll() is None}"
     )
+
+
+def test_a_gauge_s_water_status_equals_the_pure_computation(pipeline: Pipeline) -> None:
+    """Readings of a shipped gauge (Hương Thủy: alarm levels 1.1 / 2.1 / 3.1 m) through the pipeline give the
+    same water_status KPI rows (level, alarm level, rate, time to the next level, rainfall) as GaugeStatus
+    applied offline to the same records. Ten days back, so no other test's readings of it fall in its 24 h."""
+    gauge = "HUE-WL-08"
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=10, minutes=uuid.uuid4().int % 600)
+    envelopes = [
+        Envelope("hydro", gauge, start + timedelta(minutes=5 * n), {"water_level": 0.8 + 0.04 * n, "rainfall": 2.5},
+                 unique("WS"), unit_code="HUE.HUONGTHUY")
+        for n in range(15)
+    ]  # fmt: skip
+    for env in envelopes:
+        pipeline.send(gauge, json.dumps(env.to_dict()).encode(), topic="ioc.ingest.hydro")
+    pipeline.flush()
+    offline: dict[str, Any] = {}
+    expected = [r for env in envelopes for r in GaugeStatus(offline, {"hydro"}, lambda _: [1.1, 2.1, 3.1]).add(env)]
+    rows_sql = ("SELECT value, detail FROM kpi_window WHERE kpi = 'water_status' AND source = %s"
+                " AND window_start >= %s AND window_start <= %s ORDER BY window_start")  # fmt: skip
+    params = (gauge, envelopes[0].ts, envelopes[-1].ts)
+
+    def stored() -> list[tuple[Any, ...]] | None:
+        found = query(pipeline.settings, rows_sql, params)
+        return found if len(found) == len(envelopes) else None
+
+    rows = wait_for(stored, 60, what="a water_status row per reading")
+    assert [(value, detail) for value, detail in rows] == [(r["value"], r["detail"]) for r in expected]
+    last = rows[-1][1]  # 0.8 + 0.56 = 1.36 m, above level I; rising 48 cm/h, 0.74 m to level II: 1.54 h
+    assert (last["alarm"], last["rate_cm_h"], last["hours_to_next"]) == (1, 48.0, 1.54)

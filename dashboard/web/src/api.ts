@@ -38,7 +38,20 @@ export interface Kpi {
   min: number;
   max: number;
   revision?: number;
+  detail?: Record<string, unknown> | null;
 }
+
+/** A gauge's ``water_status`` detail (ioc/indicators/hydro.py). */
+export interface WaterStatus {
+  level: number;
+  alarm: number;
+  rate_cm_h: number | null;
+  hours_to_next: number | null;
+  rain_mm: Record<"1h" | "3h" | "12h" | "24h", number>;
+  rain_class_12h: RainClass;
+  rain_class_24h: RainClass;
+}
+export type RainClass = "light" | "moderate" | "heavy" | "very_heavy";
 
 export interface HistoryRow {
   bucket: string;

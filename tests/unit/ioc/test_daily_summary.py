@@ -31,11 +31,6 @@ def test_air_names_each_station_by_its_worst_hour_and_category() -> None:
     assert result["worst"][1]["name"] is None  # a source without metadata keeps its id
 
 
-def test_alarm_levels_reached_at_or_above_each_level() -> None:
-    assert [daily_summary.alarm_level(x, [1.0, 2.0, 3.5]) for x in (0.99, 1.0, 2.5, 3.5, 9.0)] == [0, 1, 2, 3, 3]
-    assert daily_summary.alarm_level(5.0, []) == 0  # a gauge without alarm levels reaches none
-
-
 def test_water_puts_the_highest_alarm_first_with_the_day_s_rain() -> None:
     levels = [
         {"source": "G1", "level": 2.345, "at": "2026-12-03T05:00:00+00:00"},

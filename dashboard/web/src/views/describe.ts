@@ -1,11 +1,11 @@
 /** Words for what the map and lists show, shared by the wall and the desk. */
 
-import type { Source } from "../api";
+import type { RainClass, Source, WaterStatus } from "../api";
 import { LOS, type Reading } from "../colours";
 import type { Context } from "../context";
 import type { Values } from "../figures";
-import { type Key, lang, t } from "../i18n";
-import { currentValues } from "../store";
+import { type Key, type Lang, lang, t } from "../i18n";
+import { currentValues, waterStatuses } from "../store";
 import { type Domain, domainOf } from "../sources";
 import { formatNumber } from "../time";
 
@@ -35,7 +35,26 @@ export function currentFigures(ctx: Context, overdue: Map<string, number> | null
     waterLevel: currentValues(ctx.data, "water_level"),
     speed: currentValues(ctx.data, "speed"),
     overdue,
+    water: waterStatuses(ctx.data),
   };
+}
+
+const ROMAN = ["I", "II", "III"];
+const RAIN_KEYS: Record<RainClass, Key> = {
+  light: "rainLight", moderate: "rainModerate", heavy: "rainHeavy", very_heavy: "rainVeryHeavy",
+};
+
+/** A gauge's trend in words: rate of rise, when the next alarm level comes at that rate, the day's rain. */
+export function waterTrend(w: WaterStatus, language: Lang = lang()): string {
+  const n = (v: number, d?: number) => formatNumber(v, language, d);
+  const lines = [];
+  if (w.rate_cm_h !== null) {
+    lines.push(w.hours_to_next !== null
+      ? t("waterRising", { rate: n(w.rate_cm_h, 1), level: ROMAN[w.alarm] ?? "", hours: n(w.hours_to_next, 1) }, language)
+      : t("waterRate", { rate: n(w.rate_cm_h, 1) }, language));
+  }
+  lines.push(t("rain24", { mm: n(w.rain_mm["24h"], 1), class: t(RAIN_KEYS[w.rain_class_24h], {}, language) }, language));
+  return lines.join("\n");
 }
 
 /** A marker's tooltip: the source's name and what its reading means. */
@@ -45,7 +64,10 @@ export function describeReading(source: Source, reading: Reading, values: Values
   let what = t("notComputed");
   if (reading.category >= 0) {
     if (domain === "air") what = `VN_AQI ${n(values.aqi.get(source.id) ?? 0)} — ${aqiName(reading.category)}`;
-    if (domain === "water") what = `${n(values.waterLevel.get(source.id) ?? 0)} m — ${floodName(reading.category)}`;
+    if (domain === "water") {
+      const status = values.water.get(source.id);
+      what = `${n(values.waterLevel.get(source.id) ?? 0)} m — ${floodName(reading.category)}${status ? `\n${waterTrend(status)}` : ""}`;
+    }
     if (domain === "traffic") what = `${n(values.speed.get(source.id) ?? 0)} km/h — ${t("losLabel", { los: LOS[reading.category] ?? "?" })}`;
     if (domain === "service") what = t("overdueLabel", { count: values.overdue?.get(source.id) ?? 0 });
   }
