@@ -395,6 +395,23 @@ def index766(
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
+@cli.command("retention")
+def retention_run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the chunks that would be dropped.")] = False,
+) -> None:
+    """Drop the chunks of each table older than its retention (IOC_RETENTION over the defaults); the worker
+    does this every hour. Prints each table's retention and the chunks dropped."""
+    from ioc import retention
+
+    policy = retention.parse(settings().retention)  # checked when the settings were read
+    done = _on_database(lambda dsn: retention.run(dsn, policy, dry_run))
+    for table, days in policy.items():
+        kept = "forever" if days is None else f"{days} days"
+        chunks = done.get(table, [])
+        action = "would drop" if dry_run else "dropped"
+        typer.echo(f"{table}\tkept {kept}\t{action} {len(chunks)} chunk(s){': ' + ', '.join(chunks) if chunks else ''}")
+
+
 @cli.command("replay")
 def replay(
     file: Annotated[Path, typer.Argument(help="Records: JSONL (one envelope per line) or CSV (header row).")],

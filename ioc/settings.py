@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         False, description="Send the session cookie over HTTPS only (set it when a TLS proxy fronts the dashboard)."
     )
+    retention: str = Field(
+        "",
+        description="Days kept per table, over the defaults of ioc/retention.py, e.g. 'observation=90,dead_letter=30'"
+        " ('forever' keeps a table); the worker drops older chunks every hour.",
+    )
     trusted_proxies: str = Field(
         "127.0.0.1",
         description="Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed (comma separated, '*' any):"
@@ -140,6 +145,17 @@ class Settings(BaseSettings):
         """Credentials are allowed to these origins, so each must be named: "*" would let any site read the API."""
         if any(origin.strip() == "*" for origin in value.split(",")):
             raise ValueError('name the origins (e.g. https://ioc.hue.gov.vn); "*" would let any site use a login')
+        return value
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        from ioc.retention import RetentionError, parse
+
+        try:
+            parse(value)
+        except RetentionError as exc:
+            raise ValueError(str(exc).removeprefix("IOC_RETENTION: ")) from None
         return value
 
     @field_validator("mqtt_url")

@@ -81,6 +81,7 @@ from streams import (  # noqa: E402, F401
     aqi_agent,
     kpi_agent,
     notifier,
+    retention_job,
     sink_consumer,
     validate_agent,
     watchdog,
