@@ -11,18 +11,14 @@ one gives the status at its own time from the readings up to it; a changed one, 
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from ioc.envelope import Envelope
 from ioc.indicators.hydro import HOUR, Reading, status
+from streams.kpi_records import reading_kpi
 
 KPI = "water_status"
 KEEP = 24 * HOUR
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
 class GaugeStatus:
@@ -52,15 +48,10 @@ class GaugeStatus:
         state["readings"] = [[r.at, r.level, r.rain] for r in readings]
         state["revisions"] = {k: v for k, v in state["revisions"].items() if float(k) > oldest}
         out = []
-        if reading.level is not None and at > oldest:
-            detail = status([r for r in readings if r.at <= at], self.alarm_levels(env.source))
+        detail = status([r for r in readings if r.at <= at], self.alarm_levels(env.source))
+        if reading.level is not None and at > oldest and detail is not None:
             revision = state["revisions"].get(str(at), -1) + 1
             state["revisions"][str(at)] = revision
-            out.append({
-                "kpi": KPI, "feed": env.feed, "source": env.source, "metric": "water_level",
-                "unit_code": env.unit_code, "window_start": _iso(at), "window_end": _iso(at),
-                "value": reading.level, "count": 1, "min": reading.level, "max": reading.level,
-                "revision": revision, "detail": detail,
-            })  # fmt: skip
+            out.append(reading_kpi(KPI, env, "water_level", reading.level, revision, detail))
         self.gauges[env.source] = state
         return out

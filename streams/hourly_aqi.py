@@ -10,10 +10,11 @@ revision + 1.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ioc.indicators.aqi import POLLUTANTS, Hours, compute, to_json
+from streams.kpi_records import utc_iso
 
 HOUR = 3600
 NOWCAST_HOURS = 12
@@ -23,10 +24,6 @@ KPI = "vn_aqi_1h"
 
 def _epoch(iso: str) -> int:
     return int(datetime.fromisoformat(iso).timestamp())
-
-
-def _iso(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
 class HourlyAqi:
@@ -87,8 +84,8 @@ class HourlyAqi:
             "source": source,
             "metric": "aqi",
             "unit_code": state["unit_code"],
-            "window_start": _iso(hour),
-            "window_end": _iso(hour + HOUR),
+            "window_start": utc_iso(hour),
+            "window_end": utc_iso(hour + HOUR),
             "value": float(result.aqi),
             "count": present,
             "min": float(result.aqi),

@@ -1,7 +1,8 @@
-"""KPI agent: ioc.obs → event-time means per source and metric (1 minute and 1 hour), and each gauge's water
-status (streams.gauge_status) → ioc.kpi.
+"""KPI agent: ioc.obs → event-time means per source and metric (1 minute and 1 hour), each gauge's water
+status (streams.gauge_status) and each road segment's traffic status (streams.segment_status) → ioc.kpi.
 
-Window state, the per-partition newest event time and the gauges' recent readings are Faust tables
+Window state, the per-partition newest event time, the gauges' recent readings and the segments'
+congestion are Faust tables
 (changelogged), so a restarted worker resumes where it was; see streams.windows for the rules.
 """
 
@@ -16,20 +17,22 @@ import faust
 from ioc.envelope import envelope_from_dict
 from ioc.feeds import registry
 from ioc.indicators.hydro import alarm_levels_of
+from ioc.indicators.traffic import free_flow_of
 from ioc.sources import sources
 from streams.app import app, decode, kpi, obs, settings
 from streams.batched_table import BATCH, BATCH_WAIT, BatchedTable
 from streams.gauge_status import GaugeStatus
 from streams.hourly_aqi import HOUR
+from streams.segment_status import SegmentStatus
 from streams.windows import TumblingMeans
 
 log = logging.getLogger(__name__)
 
 tables = [
     BatchedTable(app.Table(name, partitions=settings.topic_partitions, key_type=str))
-    for name in ("kpi-windows", "kpi-watermarks", "kpi-seen", "hydro-gauges")
+    for name in ("kpi-windows", "kpi-watermarks", "kpi-seen", "hydro-gauges", "traffic-segments")
 ]
-windows, watermarks, seen, gauges = tables
+windows, watermarks, seen, gauges, segments = tables
 engines = [
     TumblingMeans(
         windows,
@@ -45,6 +48,11 @@ water = GaugeStatus(
     gauges,
     feeds={name for name, kind in registry().items() if "flood" in kind.indicators},
     alarm_levels=lambda source: alarm_levels_of(sources().get(source)),
+)
+roads = SegmentStatus(
+    segments,
+    feeds={name for name, kind in registry().items() if "traffic" in kind.indicators},
+    free_flow=lambda source: free_flow_of(sources().get(source)),
 )
 
 
@@ -64,6 +72,7 @@ async def aggregate(stream: faust.StreamT) -> None:
             for engine in engines:
                 out.extend(engine.add(env, event.message.partition))
             out.extend(water.add(env))
+            out.extend(roads.add(env))
         for table in tables:
             table.commit()
         for record in out:

@@ -22,10 +22,10 @@ import math
 from collections import defaultdict
 from collections.abc import MutableMapping
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
 from typing import Any
 
 from ioc.envelope import Envelope
+from streams.kpi_records import utc_iso
 
 
 def window_bounds(epoch: float, size: int) -> tuple[float, float]:
@@ -69,8 +69,8 @@ class WindowState:
             "source": self.source,
             "metric": self.metric,
             "unit_code": self.unit_code,
-            "window_start": datetime.fromtimestamp(self.start, UTC).isoformat(),
-            "window_end": datetime.fromtimestamp(self.end, UTC).isoformat(),
+            "window_start": utc_iso(self.start),
+            "window_end": utc_iso(self.end),
             "value": self.sum / self.count,
             "count": self.count,
             "min": self.min,

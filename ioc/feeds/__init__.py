@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 DECLARATIONS = Path(__file__).parent
-INDICATORS = {"vn_aqi", "flood"}  # derived indicators an agent computes for the feeds that ask for them
+INDICATORS = {"vn_aqi", "flood", "traffic"}  # derived indicators an agent computes for the feeds that ask for them
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ioc.sources import Source
 
@@ -86,7 +87,7 @@ def rain_class(mm: float, hours: int) -> str:
     return RAIN_CLASSES[1 + (mm > moderate_up_to) + (mm > heavy_up_to)]
 
 
-def status(readings: Sequence[Reading], alarm_levels: Sequence[float]) -> dict[str, object] | None:
+def status(readings: Sequence[Reading], alarm_levels: Sequence[float]) -> dict[str, Any] | None:
     """A gauge's state at its newest reading: level, alarm level, rate, time to the next level, rainfall
     accumulations and classes. None without a water level."""
     levels = [r for r in readings if r.level is not None]

@@ -15,8 +15,11 @@ from typing import Any
 import pytest
 
 from ioc.envelope import Envelope
+from ioc.indicators.traffic import free_flow_of
 from ioc.infra import LocalInfra
+from ioc.sources import sources
 from streams.gauge_status import GaugeStatus
+from streams.segment_status import SegmentStatus
 from tests.e2e.conftest import Pipeline
 from tests.infra import query, wait_for
 
@@ -307,3 +310,36 @@ def test_a_gauge_s_water_status_equals_the_pure_computation(pipeline: Pipeline) 
     assert [(value, detail) for value, detail in rows] == [(r["value"], r["detail"]) for r in expected]
     last = rows[-1][1]  # 0.8 + 0.56 = 1.36 m, above level I; rising 48 cm/h, 0.74 m to level II: 1.54 h
     assert (last["alarm"], last["rate_cm_h"], last["hours_to_next"]) == (1, 48.0, 1.54)
+
+
+def test_a_segment_s_traffic_status_equals_the_pure_computation(pipeline: Pipeline) -> None:
+    """Readings of a shipped road segment through the pipeline give the same traffic_status rows as
+    SegmentStatus offline: one when the level of service or congestion changes, none for a steady reading."""
+    segment = "HUE-TR-49"
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
+    free_flow = free_flow_of(sources()[segment])
+    assert free_flow is not None
+    steps = [(0.9, 0), (0.88, 0), (0.25, 1), (0.25, 1), (0.7, 0)]  # share of free flow, congestion flag
+    envelopes = [
+        Envelope("traffic", segment, start + timedelta(minutes=n),
+                 {"speed": round(share * free_flow, 1), "intensity": 800.0, "occupancy": 20.0,
+                  "congested": float(flag)}, unique("TS"))
+        for n, (share, flag) in enumerate(steps)
+    ]  # fmt: skip
+    for env in envelopes:
+        pipeline.send(segment, json.dumps(env.to_dict()).encode(), topic="ioc.ingest.traffic")
+    pipeline.flush()
+    offline: dict[str, Any] = {}
+    roads = SegmentStatus(offline, {"traffic"}, lambda _: free_flow)
+    expected = [r for env in envelopes for r in roads.add(env)]
+    assert [r["detail"]["los"] for r in expected] == ["A", "F", "B"]
+    rows_sql = ("SELECT value, detail FROM kpi_window WHERE kpi = 'traffic_status' AND source = %s"
+                " AND window_start >= %s ORDER BY window_start")  # fmt: skip
+
+    def stored() -> list[tuple[Any, ...]] | None:
+        found = query(pipeline.settings, rows_sql, (segment, start))
+        return found if len(found) >= len(expected) else None
+
+    rows = wait_for(stored, 60, what="the traffic_status rows")
+    assert [(value, detail) for value, detail in rows] == [(r["value"], r["detail"]) for r in expected]
+    assert rows[-1][1]["congestion_ended_minutes"] == 2.0

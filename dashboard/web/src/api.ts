@@ -53,6 +53,16 @@ export interface WaterStatus {
 }
 export type RainClass = "light" | "moderate" | "heavy" | "very_heavy";
 
+/** A road segment's ``traffic_status`` detail (ioc/indicators/traffic.py, streams/segment_status.py). */
+export interface TrafficStatus {
+  speed: number;
+  ratio: number;
+  los: string;
+  congested: number | null;
+  congested_minutes: number;
+  congestion_ended_minutes: number | null;
+}
+
 export interface HistoryRow {
   bucket: string;
   kpi: string;

@@ -56,14 +56,16 @@ export function floodReading(level: number, alarms: readonly number[]): Reading 
 }
 
 export const LOS = ["A", "B", "C", "D", "E", "F"] as const;
-const LOS_FLOORS = [0.9, 0.7, 0.5, 0.4, 0.33];
+// HCM 2010 exhibit 16-4 (urban streets): a class needs speed above this share of free flow; F is the rest.
+// The same table as ioc/indicators/traffic.py, so the map and the stored traffic_status agree.
+const LOS_FLOORS = [0.85, 0.67, 0.5, 0.4, 0.3];
 const LOS_COLOURS = ["rgb(34,197,94)", "rgb(132,204,22)", "rgb(234,179,8)", "rgb(249,115,22)", "rgb(239,68,68)", "rgb(153,27,27)"];
 const LOS_LEVELS: Level[] = ["normal", "normal", "normal", "elevated", "high", "severe"];
 
 /** Level of service A (category 0) … F (5) from mean speed over free-flow speed. */
 export function losReading(speed: number, freeFlow: number): Reading {
   const ratio = freeFlow > 0 ? speed / freeFlow : 0;
-  const found = LOS_FLOORS.findIndex((floor) => ratio >= floor);
+  const found = LOS_FLOORS.findIndex((floor) => ratio > floor);
   const category = found === -1 ? LOS.length - 1 : found;
   return { category, colour: LOS_COLOURS[category]!, level: LOS_LEVELS[category]! };
 }

@@ -1,7 +1,7 @@
 /** From current values to what the wall shows: each source's reading (marker colour, area tint) and each
  * domain's tile figure. Pure: the same functions turn history buckets into sparkline points. */
 
-import type { Source, WaterStatus } from "./api";
+import type { Source, TrafficStatus, WaterStatus } from "./api";
 import { aqiReading, floodReading, losReading, overdueReading, type Reading, UNKNOWN } from "./colours";
 import { alarmLevels, type Domain, domainOf, freeFlowSpeed } from "./sources";
 
@@ -13,10 +13,11 @@ export interface Values {
   speed: Map<string, number>;
   overdue: Map<string, number> | null;
   water: Map<string, WaterStatus>;
+  traffic: Map<string, TrafficStatus>;
 }
 
 export function emptyValues(): Values {
-  return { aqi: new Map(), pm25: new Map(), waterLevel: new Map(), speed: new Map(), overdue: null, water: new Map() };
+  return { aqi: new Map(), pm25: new Map(), waterLevel: new Map(), speed: new Map(), overdue: null, water: new Map(), traffic: new Map() };
 }
 
 export function readingOf(source: Source, values: Values): Reading {

@@ -1,7 +1,7 @@
 /** What the live channels say now: the newest KPI per (kpi, source, metric), the open alerts and the
  * latest transitions for the ticker, feed health per source, the newest reading per source. */
 
-import type { Alert, HealthRow, Kpi, Obs, WaterStatus } from "./api";
+import type { Alert, HealthRow, Kpi, Obs, TrafficStatus, WaterStatus } from "./api";
 import type { Message } from "./live";
 
 export type Channel = "kpi" | "alerts" | "health" | "obs";
@@ -119,11 +119,12 @@ export function currentValues(data: LiveData, metric: string, kpi = "mean_60s"):
   return new Map([...newest].map(([source, v]) => [source, v.value]));
 }
 
-/** Per gauge, the detail of its newest ``water_status`` (rate of rise, time to the next level, rainfall). */
-export function waterStatuses(data: LiveData): Map<string, WaterStatus> {
-  const found = new Map<string, WaterStatus>();
+/** Per source, the detail of its newest status KPI: ``water_status`` of a gauge (rate of rise, time to the next
+ * level, rainfall), ``traffic_status`` of a road segment (level of service, congestion). */
+export function statuses<T extends WaterStatus | TrafficStatus>(data: LiveData, kpi: "water_status" | "traffic_status"): Map<string, T> {
+  const found = new Map<string, T>();
   for (const k of data.kpi.values()) {
-    if (k.kpi === "water_status" && k.detail) found.set(k.source, k.detail as unknown as WaterStatus);
+    if (k.kpi === kpi && k.detail) found.set(k.source, k.detail as unknown as T);
   }
   return found;
 }

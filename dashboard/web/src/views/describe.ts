@@ -1,11 +1,11 @@
 /** Words for what the map and lists show, shared by the wall and the desk. */
 
-import type { RainClass, Source, WaterStatus } from "../api";
+import type { RainClass, Source, TrafficStatus, WaterStatus } from "../api";
 import { LOS, type Reading } from "../colours";
 import type { Context } from "../context";
 import type { Values } from "../figures";
 import { type Key, type Lang, lang, t } from "../i18n";
-import { currentValues, waterStatuses } from "../store";
+import { currentValues, statuses } from "../store";
 import { type Domain, domainOf } from "../sources";
 import { formatNumber } from "../time";
 
@@ -35,7 +35,8 @@ export function currentFigures(ctx: Context, overdue: Map<string, number> | null
     waterLevel: currentValues(ctx.data, "water_level"),
     speed: currentValues(ctx.data, "speed"),
     overdue,
-    water: waterStatuses(ctx.data),
+    water: statuses<WaterStatus>(ctx.data, "water_status"),
+    traffic: statuses<TrafficStatus>(ctx.data, "traffic_status"),
   };
 }
 
@@ -68,7 +69,11 @@ export function describeReading(source: Source, reading: Reading, values: Values
       const status = values.water.get(source.id);
       what = `${n(values.waterLevel.get(source.id) ?? 0)} m — ${floodName(reading.category)}${status ? `\n${waterTrend(status)}` : ""}`;
     }
-    if (domain === "traffic") what = `${n(values.speed.get(source.id) ?? 0)} km/h — ${t("losLabel", { los: LOS[reading.category] ?? "?" })}`;
+    if (domain === "traffic") {
+      const status = values.traffic.get(source.id);
+      const jam = status?.congested ? `\n${t("congestedFor", { minutes: n(status.congested_minutes) })}` : "";
+      what = `${n(values.speed.get(source.id) ?? 0)} km/h — ${t("losLabel", { los: LOS[reading.category] ?? "?" })}${jam}`;
+    }
     if (domain === "service") what = t("overdueLabel", { count: values.overdue?.get(source.id) ?? 0 });
   }
   return `${source.name} (${source.unit_code})\n${what}`;

@@ -1,0 +1,24 @@
+"""KPI records as the sinks store them and the dashboard shows them (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ioc.envelope import Envelope
+
+
+def utc_iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+def reading_kpi(
+    kpi: str, env: Envelope, metric: str, value: float, revision: int, detail: dict[str, Any]
+) -> dict[str, Any]:
+    """The KPI of one reading: its window starts and ends at the reading's time."""
+    at = utc_iso(env.ts.timestamp())
+    return {
+        "kpi": kpi, "feed": env.feed, "source": env.source, "metric": metric, "unit_code": env.unit_code,
+        "window_start": at, "window_end": at, "value": value, "count": 1, "min": value, "max": value,
+        "revision": revision, "detail": detail,
+    }  # fmt: skip
