@@ -233,6 +233,9 @@ def create_app(settings: Settings) -> FastAPI:
             done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
+            for task in done:  # a client that left is the normal end; unretrieved, asyncio logs it as an error
+                if (error := task.exception()) is not None and not isinstance(error, WebSocketDisconnect):
+                    raise error
         except WebSocketDisconnect:
             pass
         finally:

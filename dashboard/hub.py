@@ -177,6 +177,10 @@ class Hub:
                         log.warning("hub: undecodable message on %s", message.topic)
                         continue
                     self.publish(CHANNELS[message.topic], data)
+                    # aiokafka hands out a fetched batch without awaiting anything: without this the clients'
+                    # pumps would only run after the whole batch, so every outbox, not only a slow client's,
+                    # would coalesce the batch's updates of a key into its last one.
+                    await asyncio.sleep(0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -1,12 +1,14 @@
 """The dashboard's websocket as screens use it, against a real dashboard process and Kafka: 200 clients at
-once each get every update, and a client that reconnects with its last sequence number misses nothing and
-gets nothing twice. (No worker here: the updates are KPI messages put straight on ioc.kpi.)"""
+once each get every update, a client that reconnects with its last sequence number misses nothing and
+gets nothing twice, and a client that stops reading holds up no other and then gets the newest value of
+each key. (No worker here: the updates are KPI messages put straight on ioc.kpi.)"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -28,6 +31,9 @@ from tests.infra import http_ok, stop, wait_for
 pytestmark = pytest.mark.e2e
 CLIENTS = 200
 UPDATES = 20
+SOURCES = 20  # the slow client: few keys (kpi|source|metric), each updated REVISIONS times
+REVISIONS = 300
+RATE = 2000  # a second: paced, so the latency of the client beside it is delivery, not a burst's queue
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +62,21 @@ def viewer(settings: Settings) -> dict[str, str]:
     return {"X-API-Key": apikeys.add(settings.dsn, "websocket test", None, "operator")[1]}
 
 
-async def publish(settings: Settings, prefix: str, numbers: range) -> None:
-    """KPI messages ``numbers`` of distinct sources ``<prefix><n>`` (none coalesces another), send time stamped."""
+async def publish(
+    settings: Settings, prefix: str, numbers: range, keys: int = 10**6, rate: float | None = None
+) -> None:
+    """KPI messages ``numbers`` of sources ``<prefix><n % keys>``, send time stamped, ``rate`` a second (default: at
+    once). With the default ``keys`` each has a source of its own (none coalesces another); with a few, each is the
+    next window of its source, so it replaces the one before."""
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
     await producer.start()
     try:
         base = datetime(2031, 1, 1, tzinfo=UTC)
-        for n in numbers:
-            key, value = kpi_message(prefix, n, 10**6, base)
+        began = time.monotonic()
+        for i, n in enumerate(numbers):
+            if rate is not None and (ahead := i / rate - (time.monotonic() - began)) > 0:
+                await asyncio.sleep(ahead)
+            key, value = kpi_message(prefix, n, keys, base)
             await producer.send(topics.KPI, value=value, key=key)
         await producer.flush()
     finally:
@@ -80,6 +93,35 @@ async def ours(ws: Any, prefix: str, wanted: int) -> list[dict[str, Any]]:
             if str(data.get("source", "")).startswith(prefix):
                 got.append({**message, "arrived": time.time()})
     return got
+
+
+async def newest(ws: Any, prefix: str, last: dict[str, float]) -> list[dict[str, Any]]:
+    """Messages about sources of ``prefix`` (and snapshots) until each source's value is the one in ``last``
+    (within 30 s)."""
+    got: list[dict[str, Any]] = []
+    seen: dict[str, float] = {}
+    async with asyncio.timeout(30):
+        while seen != last:
+            message = json.loads(await ws.recv())
+            if message["type"] == "snapshot":  # a resync after the outbox overflowed: it holds the newest values
+                got.append(message)
+                seen.update({d["source"]: d["value"] for d in message["kpi"] if d["source"] in last})
+            elif str((message.get("data") or {}).get("source", "")).startswith(prefix):
+                got.append(message)
+                seen[message["data"]["source"]] = message["data"]["value"]
+    return got
+
+
+async def small_socket(url: str) -> socket.socket:
+    """A socket to the dashboard that lets little unread data pile up: a 4 KiB receive buffer, and 536-byte segments,
+    since Linux sizes the dashboard's send buffer by the segment size (loopback's 64 KiB ones give it megabytes)."""
+    address = urlsplit(url)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (address.hostname, address.port))
+    return sock
 
 
 async def test_two_hundred_clients_each_receive_every_update(
@@ -130,3 +172,42 @@ async def test_a_client_that_reconnects_resumes_without_gap_or_duplicate(
     handled = first[:3] + again
     assert sorted(m["data"]["value"] for m in handled) == [float(n) for n in range(10)]  # none missed, none twice
     assert [m["seq"] for m in handled] == sorted({m["seq"] for m in handled})
+
+
+async def test_a_slow_client_holds_up_nobody_and_then_gets_the_newest_values(
+    settings: Settings, dashboard: str, viewer: dict[str, str], report: Callable[[str], None]
+) -> None:
+    """A screen that stops reading while a few keys are updated many times: the dashboard's sends to it back up, so its
+    outbox coalesces, while a client beside it gets every update; read again, it gets the newest value of each key."""
+    prefix = f"WSSLOW-{uuid.uuid4().hex[:6]}-"
+    published = SOURCES * REVISIONS
+    last = {f"{prefix}{n % SOURCES}": float(n) for n in range(published)}
+    url = f"{dashboard}?channels=kpi"
+    # No compression for the slow one: deflated, these alike messages take some 40 bytes each and would fill no buffer.
+    # max_queue=1: the client stops reading its socket after a frame or two.
+    stuck = websockets.connect(
+        url, additional_headers=viewer, sock=await small_socket(dashboard), compression=None, max_queue=1
+    )
+    async with stuck as slow, websockets.connect(url, additional_headers=viewer) as fast:
+        assert json.loads(await slow.recv())["type"] == "snapshot"  # and then nothing until all is published
+        assert json.loads(await fast.recv())["type"] == "snapshot"
+        reading = asyncio.create_task(ours(fast, prefix, published))
+        await publish(settings, prefix, range(published), SOURCES, RATE)
+        received = await reading  # every update, all while the slow client reads nothing
+        late = await newest(slow, prefix, last)
+    assert sorted(m["data"]["value"] for m in received) == [float(n) for n in range(published)]
+    assert [m["seq"] for m in received] == sorted(m["seq"] for m in received)
+    seqs = [m["seq"] for m in late]
+    assert seqs == sorted(set(seqs))  # in the hub's order, none twice
+    resyncs = sum(m["type"] == "snapshot" for m in late)
+    for source in last:  # coalescing drops older values, never puts one after a newer one
+        values = [m["data"]["value"] for m in late if m["type"] == "kpi" and m["data"]["source"] == source]
+        assert values == sorted(set(values))
+    assert len(late) < published / 2, f"the slow client got {len(late)} of {published}: its sends never backed up"
+    delays = np.array([1000 * (m["arrived"] - m["data"]["sent"]) for m in received])
+    report(
+        f"websocket slow client: {published} KPI updates of {SOURCES} sources at {RATE}/s; the client beside it got "
+        f"all {len(received)}, produce → client p50 {np.percentile(delays, 50):.0f} ms, p99 "
+        f"{np.percentile(delays, 99):.0f} ms; the stuck one, reading again, got {len(late)} messages"
+        f"{f' ({resyncs} resync snapshot)' if resyncs else ''} ending with the newest value of each source"
+    )
