@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import psycopg
@@ -35,6 +35,7 @@ from ioc import topics
 from ioc.apikeys import ROLES
 from ioc.feeds import registry
 from ioc.kafka_admin import group_position, wait_ready
+from ioc.rollup import rollup
 from ioc.settings import Settings
 
 WEB = Path(__file__).parent / "web" / "dist"  # the web app, built by `make web` (Vite)
@@ -175,6 +176,18 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(422, f"range/bucket gives more than {MAX_BUCKETS} buckets; use a larger bucket")
         rows = await fetch(KPI_HISTORY, {**filters, "bucket": size, "start": start, "end": end, "limit": limit})
         return {"mode": "history", "bucket": bucket, "start": start.isoformat(), "end": end.isoformat(), "items": rows}
+
+    @app.get("/api/areas", tags=["kpi"], dependencies=[anyone])
+    async def areas(
+        level: Annotated[
+            Literal["unit", "province"], Query(description="unit: each commune or ward; province: the whole province.")
+        ] = "unit",
+    ) -> dict[str, Any]:
+        """Air, water and traffic rolled up per admin unit or province from each source's newest status (see
+        ioc/rollup.py for what counts as current)."""
+        now = datetime.now(UTC)
+        rows = await fetch(LATEST_KPI, {"source": None, "metric": None})
+        return {"level": level, "at": now.isoformat(), "items": rollup(rows, now, level)}
 
     @app.websocket("/ws")
     async def live(

@@ -78,7 +78,7 @@ def decode(message: Any) -> dict[str, Any] | None:
 # The agents register themselves on ``app`` when imported.
 from streams import (  # noqa: E402, F401
     alert_agent,
-    aqi_agent,
+    derived_agent,
     kpi_agent,
     notifier,
     retention_job,

@@ -30,6 +30,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/auth/logout"): EVERYONE,
     ("GET", "/api/kpi"): EVERYONE,
     ("GET", "/api/sources"): EVERYONE,
+    ("GET", "/api/areas"): EVERYONE,
     ("GET", "/api/feeds/health"): EVERYONE,
     ("GET", "/api/deadletters"): INTEGRATORS,
     ("GET", "/api/deadletters/{dl_id}"): INTEGRATORS,

@@ -111,3 +111,29 @@ def test_the_web_app_is_served_in_vietnamese_with_its_assets(client: TestClient)
     assert '<html lang="vi">' in response.text and "Trung tâm Giám sát, điều hành thông minh" in response.text
     script = re.search(r'src="(/assets/[^"]+\.js)"', response.text)
     assert script is not None and client.get(script.group(1)).status_code == 200
+
+
+async def test_areas_roll_up_the_newest_statuses_of_their_sources(client: TestClient, settings: Settings) -> None:
+    """Two gauges and a segment of a unit of our own, stored by the KPI sink as the worker would."""
+    unit = f"TST{uuid.uuid4().hex[:6].upper()}.WARD"
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def status(kpi: str, source: str, metric: str, value: float, detail: dict[str, object]) -> dict[str, object]:
+        return {"kpi": kpi, "feed": "x", "source": f"{unit}-{source}", "metric": metric, "unit_code": unit,
+                "window_start": now.isoformat(), "window_end": now.isoformat(), "value": value, "count": 1,
+                "min": value, "max": value, "revision": 0, "detail": detail}  # fmt: skip
+
+    sink = KpiSink(settings.dsn)
+    await sink.write([
+        status("water_status", "G1", "water_level", 2.3, {"alarm": 2, "rate_cm_h": 8.0}),
+        status("water_status", "G2", "water_level", 0.4, {"alarm": 0, "rate_cm_h": 15.0}),
+        status("traffic_status", "R1", "speed_ratio", 0.25, {"los": "F", "congested": 1.0}),
+    ])  # fmt: skip
+    await sink.close()
+    units = client.get("/api/areas").json()
+    [mine] = [item for item in units["items"] if item["area"] == unit]
+    assert mine["water"] == {"gauges": 2, "alarm": 2, "source": f"{unit}-G1", "rate_cm_h": 15.0}
+    assert mine["traffic"] == {"segments": 1, "los": {"F": 1}, "congested": 1} and mine["air"] is None
+    provinces = client.get("/api/areas", params={"level": "province"}).json()["items"]
+    assert [p["area"] for p in provinces if p["area"] == unit.split(".")[0]] == [unit.split(".")[0]]
+    assert client.get("/api/areas", params={"level": "district"}).status_code == 422
