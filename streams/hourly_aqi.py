@@ -1,10 +1,13 @@
-"""Hourly VN_AQI per station from its hourly means (pure logic, no I/O).
+"""Hourly and daily VN_AQI per station from its hourly means (pure logic, no I/O).
 
-The AQI agent feeds every hourly-mean KPI record to ``HourlyAqi.add``; the state (a station's hourly
-means of the last 24 hours with their revisions, and the revision of each AQI hour) lives in a mapping
-the caller gives: a Faust table in the worker. When an hourly mean arrives or is revised, the AQI of that
-hour and of the 11 following hours (whose NowCast reads it) is computed again and re-emitted with
-revision + 1.
+The derived-KPI agent feeds every hourly-mean KPI record to ``HourlyAqi.add``; the state (a station's
+hourly means of the last 48 hours with their revisions, and the revision of each AQI hour and day) lives
+in a mapping the caller gives: a Faust table in the worker. When an hourly mean arrives or is revised, the
+AQI of that hour and of the 11 following hours (whose NowCast reads it) is computed again and re-emitted
+with revision + 1, and so is the daily AQI (``vn_aqi_1d``) of its local day (Asia/Ho_Chi_Minh, 00:00 to
+24:00): 24-hour means of PM (18 of 24 hours needed), the highest hour of NO2, SO2, CO, and for O3 the
+higher of its highest hour and highest 8-hour rolling mean (ioc.indicators.aqi, mode ``daily``). A day
+whose first hours are no longer kept (a mean revised more than a day late) is not recomputed.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from datetime import datetime
 from typing import Any
 
 from ioc.indicators.aqi import POLLUTANTS, Hours, compute, to_json
-from streams.kpi_records import utc_iso
+from streams.kpi_records import DAY, local_day_start, utc_iso
 
 HOUR = 3600
 NOWCAST_HOURS = 12
-KEEP_HOURS = 24
+KEEP_HOURS = 48  # a whole local day, for the daily AQI of the day before the newest hour too
 KPI = "vn_aqi_1h"
+DAILY_KPI = "vn_aqi_1d"
 
 
 def _epoch(iso: str) -> int:
@@ -56,6 +60,11 @@ class HourlyAqi:
             emitted = self._aqi(record["feed"], source, state, affected)
             if emitted is not None:
                 out.append(emitted)
+        day = local_day_start(hour)
+        if day >= newest - KEEP_HOURS * HOUR:
+            daily = self._daily(record["feed"], source, state, day)
+            if daily is not None:
+                out.append(daily)
         self.stations[source] = state
         return out
 
@@ -66,6 +75,9 @@ class HourlyAqi:
                 del series[h]
         for h in [h for h in state["revisions"] if int(h) < oldest]:
             del state["revisions"][h]
+        days = state.setdefault("day_revisions", {})
+        for d in [d for d in days if int(d) < oldest]:
+            del days[d]
 
     def _aqi(self, feed: str, source: str, state: dict[str, Any], hour: int) -> dict[str, Any] | None:
         inputs: dict[str, float | Hours] = {
@@ -93,3 +105,22 @@ class HourlyAqi:
             "revision": revision,
             "detail": to_json(result),
         }
+
+    def _daily(self, feed: str, source: str, state: dict[str, Any], day: int) -> dict[str, Any] | None:
+        """The daily AQI of the local day starting at ``day`` from the hours of that day kept."""
+        hours = [day + (23 - k) * HOUR for k in range(24)]  # newest first
+        inputs: dict[str, float | Hours] = {
+            pollutant: [series.get(str(h)) for h in hours] for pollutant, series in state["hours"].items()
+        }
+        result = compute(inputs, mode="daily")
+        if result.aqi is None:
+            return None
+        revision = state["day_revisions"].get(str(day), -1) + 1
+        state["day_revisions"][str(day)] = revision
+        present = sum(any(str(h) in series for series in state["hours"].values()) for h in hours)
+        return {
+            "kpi": DAILY_KPI, "feed": feed, "source": source, "metric": "aqi", "unit_code": state["unit_code"],
+            "window_start": utc_iso(day), "window_end": utc_iso(day + DAY), "value": float(result.aqi),
+            "count": present, "min": float(result.aqi), "max": float(result.aqi), "revision": revision,
+            "detail": to_json(result),
+        }  # fmt: skip

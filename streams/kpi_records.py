@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
 from ioc.envelope import Envelope
+
+LOCAL_MIDNIGHT = 17 * 3600  # 00:00 in Asia/Ho_Chi_Minh (UTC+7, no daylight saving) is 17:00 UTC
+DAY = 86400
+
+
+def local_day_start(epoch: float) -> int:
+    """The epoch second at which the local day (Asia/Ho_Chi_Minh) holding ``epoch`` begins."""
+    return math.floor((epoch - LOCAL_MIDNIGHT) / DAY) * DAY + LOCAL_MIDNIGHT
 
 
 def utc_iso(epoch: float) -> str:

@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from streams.kpi_records import utc_iso
-
-LOCAL_MIDNIGHT = 17 * 3600  # 00:00 in Asia/Ho_Chi_Minh (UTC+7, no daylight saving) is 17:00 UTC
+from streams.kpi_records import DAY, LOCAL_MIDNIGHT, utc_iso
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class Combination:
 def combinations(short_window: int, lateness: int) -> tuple[Combination, ...]:
     """5 minutes from the short windows when they are shorter and divide it, the local day from the hourly ones."""
     keep = lateness + 600  # a part is revised up to the lateness after its end, and flushed within seconds
-    day = Combination("mean_3600s", "mean_1d", 86400, LOCAL_MIDNIGHT, keep=3600 + keep)
+    day = Combination("mean_3600s", "mean_1d", DAY, LOCAL_MIDNIGHT, keep=3600 + keep)
     if short_window >= 300 or 300 % short_window:
         return (day,)
     return Combination(f"mean_{short_window}s", "mean_300s", 300, keep=keep), day

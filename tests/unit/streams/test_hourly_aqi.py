@@ -48,12 +48,31 @@ def test_a_revised_old_hour_recomputes_the_hours_whose_nowcast_reads_it() -> Non
     assert revised[-1]["value"] == expected.aqi
 
 
-def test_state_keeps_one_day() -> None:
+def test_state_keeps_two_days() -> None:
     stations: dict[str, dict[str, Any]] = {}
     aqi = HourlyAqi(stations, "mean_3600s", {"air_quality"})
-    for hour in range(30):
+    for hour in range(60):
         aqi.add(mean("pm25", hour, 20))
-    assert min(int(h) for h in stations["S1"]["hours"]["pm25"]) == int((H0 + timedelta(hours=5)).timestamp())
+    assert min(int(h) for h in stations["S1"]["hours"]["pm25"]) == int((H0 + timedelta(hours=11)).timestamp())
+
+
+def test_the_daily_aqi_of_the_local_day_once_18_hours_of_pm_are_known() -> None:
+    """24 Nov in Huế runs from 23 Nov 17:00 UTC (hour -7 here) to 24 Nov 17:00 UTC. PM2.5 at 30 µg/m³ every
+    hour: the 24-hour mean 30 gives 50 + (30 - 25) * 50 / 25 = 60 (Decision 1459 breakpoints 25 and 50)."""
+    aqi = engine()
+    for hour in range(-7, 10):  # 17 hours: not enough for a daily PM value
+        assert all(r["kpi"] == "vn_aqi_1h" for r in aqi.add(mean("pm25", hour, 30)))
+    daily = [r for r in aqi.add(mean("pm25", 10, 30)) if r["kpi"] == "vn_aqi_1d"]
+    assert [(r["value"], r["count"], r["revision"]) for r in daily] == [(60.0, 18, 0)]
+    assert (daily[0]["window_start"], daily[0]["window_end"]) == (
+        "2026-11-23T17:00:00+00:00",
+        "2026-11-24T17:00:00+00:00",
+    )
+    # O3 350 µg/m³ for one hour: 1-hour sub-index 150 + (350 - 300) * 50 / 100 = 175 dominates the day
+    [o3_day] = [r for r in aqi.add(mean("o3", 11, 350)) if r["kpi"] == "vn_aqi_1d"]
+    assert (o3_day["value"], o3_day["revision"], o3_day["detail"]["dominant"]) == (175.0, 1, "o3")
+    next_day = [r for r in aqi.add(mean("pm25", 17, 30)) if r["kpi"] == "vn_aqi_1d"]
+    assert next_day == []  # 00:00 on the 25th: one hour of the new day
 
 
 def test_an_older_revision_of_a_mean_arriving_late_is_ignored() -> None:
