@@ -236,6 +236,7 @@ def to_json(s: Score, name: str | None = None) -> dict[str, Any]:
         "parts": s.parts,
         "ratios": {k: None if v is None else round(v, 4) for k, v in s.figures.ratios.items()},
         "counts": s.figures.counts,
+        "by_procedure": s.figures.by_procedure,
         "missing_inputs": list(s.missing_inputs),
         "costly": [cost_json(c) for c in s.figures.costly[:COSTLY_SHOWN]],
     }

@@ -216,6 +216,7 @@ class AgencyFigures:
     counts: dict[str, int]
     ratios: dict[str, float | None]
     costly: list[Cost]  # dossiers late or overdue, feedback late: open ones first, the most days late first
+    by_procedure: dict[str, dict[str, int]] = field(default_factory=dict)  # procedure -> dossiers and each class
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -244,6 +245,13 @@ def _agency(agency: str, dossiers: list[Dossier], reports: list[Feedback], at: d
             calendar: HolidayCalendar) -> AgencyFigures:  # fmt: skip
     classes = [d.classify(at) for d in dossiers]
     count = {name: classes.count(name) for name in DOSSIER_CLASSES}
+    by_procedure: dict[str, dict[str, int]] = {}
+    for d, kind in zip(dossiers, classes, strict=True):
+        row = by_procedure.setdefault(d.procedure, {"dossiers": 0, "received": 0} | dict.fromkeys(DOSSIER_CLASSES, 0))
+        row["dossiers"] += 1
+        if kind is not None:
+            row["received"] += 1
+            row[kind] += 1
     received = sum(count.values())
     good = count["early"] + count["on_time"] + count["in_time"]
     online = [d for d in dossiers if d.channel == ONLINE]
@@ -275,7 +283,7 @@ def _agency(agency: str, dossiers: list[Dossier], reports: list[Feedback], at: d
     }
     late_dossiers = [c for d in dossiers if (c := d.cost(at, calendar)) is not None]
     costly = sorted(late_dossiers + late_feedback, key=lambda c: (c.state != "overdue", -c.late_days, c.kind, c.id))
-    return AgencyFigures(agency, counts, ratios, costly)
+    return AgencyFigures(agency, counts, ratios, costly, dict(sorted(by_procedure.items())))
 
 
 MEASURED = (

@@ -117,6 +117,12 @@ def test_timeliness_and_online_ratios_worked_by_hand() -> None:
         ("C", "late", "past_appointment", date(2026, 11, 20), 0),
     ]
     assert agency.costly[1].procedure == "DANG-KY-KHAI-SINH" and agency.costly[1].status == 9
+    assert agency.by_procedure == {
+        "DANG-KY-KET-HON": {"dossiers": 5, "received": 4, "early": 1, "on_time": 1, "late": 0, "in_time": 1,
+                            "overdue": 1},
+        "DANG-KY-KHAI-SINH": {"dossiers": 1, "received": 1, "early": 0, "on_time": 0, "late": 1, "in_time": 0,
+                              "overdue": 0},
+    }  # fmt: skip
 
 
 def test_a_dossier_with_two_supplement_requests_costs_points_for_that_reason() -> None:
