@@ -13,6 +13,7 @@ from kafka import KafkaProducer
 from ioc.indicators.aqi import POLLUTANTS, compute
 from ioc.settings import Settings
 from simulators.air_quality import Station, reading
+from streams.kpi_records import local_day_start
 from tests.infra import process, query, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -79,6 +80,36 @@ def test_hourly_means_and_vn_aqi_match_the_offline_computation(
             assert last_seen[0] == want  # shows the difference
             raise
         took = (datetime.now(UTC) - started).total_seconds()
+        # The combined windows: 5 minutes from the 1-minute ones, the local day from the hourly ones; each is the
+        # mean of the readings it holds (count-weighted, so exactly that). The closing readings open windows that
+        # nothing closes yet, so they are left out.
+        windows_checked: dict[str, int] = {}
+        for kpi, start_of in (("mean_300s", lambda epoch: epoch // 300 * 300), ("mean_1d", local_day_start)):
+            groups: dict[tuple[str, str, float], list[float]] = defaultdict(list)
+            for env in records:
+                for pollutant in POLLUTANTS:
+                    groups[(env.source, pollutant, float(start_of(env.ts.timestamp())))].append(env.values[pollutant])
+            offline = {key: (sum(v) / len(v), len(v)) for key, v in groups.items()}
+            sql = ("SELECT source, metric, window_start, value, count FROM kpi_window WHERE kpi = %s AND source LIKE %s"
+                   " AND window_start < %s")  # fmt: skip
+
+            def combined(kpi: str = kpi, sql: str = sql) -> dict[tuple[str, str, float], tuple[float, int]]:
+                rows = query(settings, sql, (kpi, f"AQI-{tag}-%", end))
+                return {(src, metric, start.timestamp()): (value, count) for src, metric, start, value, count in rows}
+
+            def same(found: dict[tuple[str, str, float], tuple[float, int]], want: dict = offline) -> bool:
+                counts = {key: count for key, (_, count) in found.items()} == {k: n for k, (_, n) in want.items()}
+                return counts and {k: v for k, (v, _) in found.items()} == pytest.approx(
+                    {k: v for k, (v, _) in want.items()}
+                )
+
+            seen = [combined()]
+            try:
+                wait_for(lambda: same(seen[-1]) or bool(seen.append(combined())), 60, 0.5, f"the {kpi} windows")  # noqa: B023
+            except AssertionError:
+                assert seen[-1] == offline  # shows the difference
+                raise
+            windows_checked[kpi] = len(offline)
     rows = query(settings, "SELECT source, metric, window_start, value, count FROM kpi_window "
                  "WHERE kpi = 'mean_3600s' AND source LIKE %s", (f"AQI-{tag}-%",))  # fmt: skip
     stored = {(source, metric, start): (value, count) for source, metric, start, value, count in rows}
@@ -86,7 +117,8 @@ def test_hourly_means_and_vn_aqi_match_the_offline_computation(
         assert stored[(source, pollutant, hour)][0] == pytest.approx(value), (source, pollutant, hour)
         assert stored[(source, pollutant, hour)][1] == len(sums[(source, pollutant, hour)])
     report(
-        f"offline == pipeline: {len(means)} hourly means and the VN_AQI of {len(stations)} stations "
+        f"offline == pipeline: {len(means)} hourly means, {windows_checked['mean_300s']} 5-minute and "
+        f"{windows_checked['mean_1d']} local-day means, and the VN_AQI of {len(stations)} stations "
         f"({', '.join(f'{r.aqi} {r.dominant}' for r in expected.values())}); a fresh worker took {took:.1f}s "
         "to read the topics from the start and produce them"
     )
