@@ -3,7 +3,8 @@
 Alertmanager's shape: routes are tried in order and the first that matches wins unless it says
 ``continue``; a matching child route replaces its parent's receivers. A route with ``duty: true`` keeps
 only the receivers on duty at the transition's time (local time, Asia/Ho_Chi_Minh), or all of them
-when nobody is, so that an alert is never routed to no one.
+when nobody is, so that an alert is never routed to no one. ``match.kind`` routes by what a transition did:
+e.g. a critical alert nobody acknowledged in time (``unacknowledged_escalation``) to the centre's leaders.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from alerts.model import Severity, Transition
+from alerts.model import Kind, Severity, Transition
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MATCH_KEYS = ("domain", "severity", "feed", "rule", "source", "unit_prefix")
+MATCH_KEYS = ("domain", "severity", "feed", "rule", "source", "unit_prefix", "kind")
 
 
 class RoutingError(ValueError):
@@ -67,7 +68,8 @@ class Route:
     routes: tuple[Route, ...] = ()
 
     def matches(self, t: Transition) -> bool:
-        labels = {"domain": t.domain, "severity": t.severity.value, "feed": t.feed, "rule": t.rule, "source": t.source}
+        labels = {"domain": t.domain, "severity": t.severity.value, "feed": t.feed, "rule": t.rule, "source": t.source,
+                  "kind": t.kind.value}  # fmt: skip
         for key, wanted in self.match.items():
             if key == "unit_prefix":
                 if not any((t.unit_code or "").startswith(prefix) for prefix in wanted):
@@ -160,6 +162,8 @@ def _route(raw: object, where: str, known: dict[str, Receiver]) -> Route:
         values = tuple(str(v) for v in (wanted if isinstance(wanted, list) else [wanted]))
         if key == "severity" and not set(values) <= {s.value for s in Severity}:
             raise RoutingError(f"{where}.match.severity: {list(values)} are not all of info, warning, critical")
+        if key == "kind" and not set(values) <= {k.value for k in Kind}:
+            raise RoutingError(f"{where}.match.kind: {list(values)} are not all of {', '.join(k.value for k in Kind)}")
         match[key] = values
     receivers = tuple(str(r) for r in raw.get("receivers") or ())
     for receiver in receivers:

@@ -77,6 +77,8 @@ def test_nobody_on_duty_falls_back_to_every_receiver_of_the_route() -> None:
         ({"receivers": [], "routes": [{"receivers": ["z"]}]}, r"routes\[0\].receivers: unknown receiver 'z'"),
         ({"receivers": [], "routes": [{"match": {"colour": "red"}, "receivers": []}]}, r"routes\[0\].match.colour"),
         ({"receivers": [], "routes": [{"match": {"severity": "high"}, "routes": []}]}, r"match.severity: \['high'\]"),
+        ({"receivers": [], "routes": [{"match": {"kind": "escalated_twice"}, "routes": []}]},
+         r"match.kind: \['escalated_twice'\] are not all of fired"),
     ],
 )  # fmt: skip
 def test_a_broken_file_is_refused_naming_the_field(data: object, message: str) -> None:
@@ -87,3 +89,10 @@ def test_a_broken_file_is_refused_naming_the_field(data: object, message: str) -
 def test_an_unreadable_file_says_which_setting(tmp_path: Path) -> None:
     with pytest.raises(RoutingError, match="IOC_RECEIVERS_FILE"):
         load_routing(tmp_path / "missing.yaml")
+
+
+def test_an_unacknowledged_critical_alert_goes_up_to_the_leaders_as_well() -> None:
+    routing = load_routing(EXAMPLE)
+    escalated = replace(transition(severity=Severity.CRITICAL), kind=Kind.UNACKNOWLEDGED)
+    assert ids(routing.receivers_for(escalated)) == ["lanh-dao-trung-tam", "ban-chi-huy-pctt", "truc-ban-ngay"]
+    assert "lanh-dao-trung-tam" not in ids(routing.receivers_for(transition(severity=Severity.CRITICAL)))
