@@ -13,25 +13,13 @@ import yaml
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from dashboard.auth import Authenticator
-from ioc.envelope import Envelope
-from ioc.indicators.index766 import EVENT_FEEDS, Index766Error, report
+from ioc import service_events
+from ioc.indicators.index766 import Index766Error, report
 from ioc.indicators.public_services import LOCAL
 from ioc.workdays import CalendarError
 
 Fetch = Callable[[str, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
 MAX_PERIOD = timedelta(days=366)
-
-# Every event of the period; an item received before it still reports its received_at and is left out.
-PERIOD_EVENTS = """
-SELECT time, record_id, feed, source, unit_code, attributes
-FROM event
-WHERE feed = ANY(%(feeds)s) AND time >= %(since)s AND time <= %(at)s
-"""
-
-
-def envelope(row: dict[str, Any]) -> Envelope:
-    return Envelope(row["feed"], row["source"], datetime.fromisoformat(row["time"]), {}, row["record_id"],
-                    row["unit_code"], attributes=row["attributes"])  # fmt: skip
 
 
 def read_inputs(path: Path | None) -> Any:
@@ -65,10 +53,10 @@ def services_router(fetch: Fetch, auth: Authenticator, inputs: Path | None) -> A
         start = datetime.combine(since or at.astimezone(LOCAL).date().replace(day=1), time(), LOCAL)
         if not timedelta(0) <= at - start <= MAX_PERIOD:
             raise HTTPException(422, f"since must be before at, and the period at most {MAX_PERIOD.days} days")
-        rows = await fetch(PERIOD_EVENTS, {"feeds": list(EVENT_FEEDS), "since": start, "at": at})
+        rows = await fetch(service_events.PERIOD_EVENTS, service_events.params(start, at))
         given = read_inputs(inputs)
         try:
-            result = await asyncio.to_thread(report, [envelope(r) for r in rows], at, given, start)
+            result = await asyncio.to_thread(report, [service_events.envelope(r) for r in rows], at, given, start)
         except Index766Error as exc:
             raise HTTPException(503, f"Decision 766 configuration or inputs: {exc}") from exc
         except CalendarError as exc:

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     index766_inputs: Path | None = Field(
         None, description="YAML of the Decision 766 parts events cannot give: {agency or '*': {part id: ratio}}."
     )
+    timeliness_seconds: float = Field(
+        900.0, ge=1, description="How often the worker publishes each agency's Decision 766 timeliness as a KPI."
+    )
     incident_storm_alerts: int = Field(5, ge=2, description="An incident with this many alerts is a storm.")
     session_hours: float = Field(12.0, gt=0, le=24 * 30, description="A dashboard login lasts this long.")
     cookie_secure: bool = Field(

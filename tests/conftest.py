@@ -17,6 +17,7 @@ TEST_ENV = {
     "IOC_APP_ID": "ioc-worker-test",
     "IOC_SINK_FLUSH_SECONDS": "0.2",
     "IOC_WORKER_STALL_SECONDS": "30",
+    "IOC_TIMELINESS_SECONDS": "5",
     "IOC_LOG_LEVEL": "info",
 }
 for _name, _value in TEST_ENV.items():

@@ -77,3 +77,26 @@ def test_a_day_of_dossiers_payments_and_feedback_is_stored_whole(pipeline: Pipel
         "the broken dossier's dead letter",
     )  # fmt: skip
     assert letter == [("attributes.status", "code")]
+
+
+def test_an_agency_whose_dossiers_run_late_gets_a_timeliness_alert(pipeline: Pipeline) -> None:
+    """Twelve dossiers of an agency received this month, accepted, their appointments passed: its Decision 766
+    timeliness is 0, published by the worker as a KPI (IOC_TIMELINESS_SECONDS is 5 in the tests), and the
+    public-services pack's threshold raises an alert for it."""
+    agency = f"TL-{uuid.uuid4().hex[:6].upper()}"
+    now = datetime.now(LOCAL)
+    received = max(now - timedelta(days=2), now.replace(day=1, hour=0, minute=1, second=0, microsecond=0))
+    due = (now - timedelta(minutes=5)).isoformat()
+    for n in range(12):
+        base = {"dossier_id": f"{agency}-{n}", "channel": 1, "procedure": "CAP-BAN-SAO",
+                "received_at": received.isoformat(), "appointment_at": due}  # fmt: skip
+        for k, (at, status) in enumerate(((received, 1), (received + timedelta(seconds=30), 2)), 1):
+            body = {"id": f"{agency}-{n}#{k}", "feed": "dossier", "source": agency, "ts": at.isoformat(),
+                    "values": {}, "attributes": {**base, "status": status}}  # fmt: skip
+            pipeline.send(agency, json.dumps(body).encode(), topic="ioc.ingest.dossier")
+    pipeline.flush()
+    kpi = "SELECT value, count FROM kpi_window WHERE kpi = 'timeliness_766' AND source = %s"
+    assert wait_for(lambda: query(pipeline.settings, kpi, (agency,)), 90, what="the timeliness KPI") == [(0.0, 12)]
+    firing = "SELECT state, value FROM alert WHERE fingerprint = %s"
+    fingerprint = f"public-services/timeliness-low|{agency}"
+    assert wait_for(lambda: query(pipeline.settings, firing, (fingerprint,)), 60, what="the alert") == [("firing", 0.0)]
