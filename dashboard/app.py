@@ -37,6 +37,7 @@ from ioc.feeds import registry
 from ioc.kafka_admin import group_position, wait_ready
 from ioc.rollup import rollup
 from ioc.settings import Settings
+from ioc.sources import sources
 
 WEB = Path(__file__).parent / "web" / "dist"  # the web app, built by `make web` (Vite)
 log = logging.getLogger(__name__)
@@ -187,7 +188,8 @@ def create_app(settings: Settings) -> FastAPI:
         ioc/rollup.py for what counts as current)."""
         now = datetime.now(UTC)
         rows = await fetch(LATEST_KPI, {"source": None, "metric": None})
-        return {"level": level, "at": now.isoformat(), "items": rollup(rows, now, level)}
+        units = {source.id: source.unit_code for source in sources().values()}
+        return {"level": level, "at": now.isoformat(), "items": rollup(rows, now, level, units)}
 
     @app.websocket("/ws")
     async def live(

@@ -85,7 +85,7 @@ def integrators_router(settings: Settings, auth: Authenticator) -> APIRouter:
         """One dead letter with all of its original bytes (UTF-8 text, or hex when they are not)."""
         return _letter(await one(caller, dl_id), None)
 
-    @router.post("/api/deadletters/{dl_id}/replay", responses={404: {}, 409: {}})
+    @router.post("/api/deadletters/{dl_id}/replay", responses={404: {}, 409: {}, 503: {}})
     async def replay_deadletter(dl_id: str, caller: Caller = integrators) -> dict[str, Any]:
         """Send the original bytes through validation again (after the declaration or the sender was fixed)."""
         letter = await one(caller, dl_id)
@@ -95,7 +95,11 @@ def integrators_router(settings: Settings, auth: Authenticator) -> APIRouter:
             )
         if letter.replayed_at is not None:
             raise HTTPException(409, f"{dl_id} was replayed at {letter.replayed_at.isoformat()} already")
-        if not await asyncio.to_thread(deadletter_store.replay, settings.dsn, settings.bootstrap_servers, [letter]):
+        try:
+            sent = await asyncio.to_thread(deadletter_store.replay, settings.dsn, settings.bootstrap_servers, [letter])
+        except deadletter_store.ReplayError as exc:
+            raise HTTPException(503, f"Kafka: {exc}") from exc
+        if not sent:
             raise HTTPException(409, f"{dl_id} was replayed already (by another request at the same time)")
         return {"dl_id": dl_id, "status": "replayed"}
 

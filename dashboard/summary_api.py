@@ -42,11 +42,12 @@ SELECT what, count(DISTINCT item) AS n FROM (
     SELECT CASE
         WHEN feed = 'dossier' AND attributes->>'status' = '2' THEN 'accepted'
         WHEN feed = 'dossier' AND attributes->>'status' = '3' THEN 'refused'
-        WHEN feed = 'dossier' AND attributes->>'status' = '9' THEN 'done'
+        WHEN feed = 'dossier' AND attributes->>'status' IN ('9', '10') THEN 'done'
         WHEN feed = 'feedback' AND attributes->>'stage' = '1' THEN 'feedback'
         WHEN feed = 'payment' AND attributes->>'status' = '1' THEN 'payments'
     END AS what,
-    coalesce(attributes->>'dossier_id', attributes->>'feedback_id', attributes->>'payment_id') AS item
+    CASE feed WHEN 'dossier' THEN attributes->>'dossier_id' WHEN 'feedback' THEN attributes->>'feedback_id'
+              ELSE attributes->>'payment_id' END AS item
     FROM event WHERE feed IN ('dossier', 'feedback', 'payment') AND time >= {DAY}
 ) e WHERE what IS NOT NULL GROUP BY what
 """

@@ -755,7 +755,7 @@ def deadletter_replay(
         return
     try:
         count = _on_database(lambda dsn: deadletter_store.replay(dsn, s.bootstrap_servers, letters))
-    except KafkaError as exc:
+    except (KafkaError, deadletter_store.ReplayError) as exc:
         raise _fail(RuntimeError(f"Kafka: {exc}")) from exc
     typer.echo(f"replayed {count} dead letters", err=True)
 

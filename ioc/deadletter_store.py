@@ -19,6 +19,13 @@ from psycopg.rows import class_row
 from ioc import topics
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+SEND_TIMEOUT = 30.0  # seconds for the broker to take a replayed letter
+
+
+class ReplayError(RuntimeError):
+    """Some letters could not be sent; their claims were given back, so a later replay sends them."""
+
+
 COLUMNS = "dl_id, received_at, topic, feed, source, field, rule, reason, raw, replayed_at"
 
 
@@ -87,8 +94,8 @@ def replayable(letter: DeadLetter) -> bool:
 
 def replay(dsn: str, bootstrap: list[str], letters: list[DeadLetter]) -> int:
     """Send each letter not yet replayed to its ingest topic (acks=all); how many were sent. Letters are claimed
-    (marked replayed) before they are sent, so two replays at once cannot both send one; a failed send gives
-    the claim back."""
+    (marked replayed) before they are sent, so two replays at once cannot both send one; the claim of a letter
+    whose send failed is given back, and the first failure is raised."""
     with psycopg.connect(dsn) as conn:
         claimed = {row[0] for row in conn.execute(
             "UPDATE dead_letter SET replayed_at = now() WHERE dl_id = ANY(%s) AND replayed_at IS NULL RETURNING dl_id",
@@ -97,16 +104,26 @@ def replay(dsn: str, bootstrap: list[str], letters: list[DeadLetter]) -> int:
     mine = [letter for letter in letters if letter.dl_id in claimed]
     if not mine:
         return 0
+    confirmed: set[str] = set()
+    error: Exception | None = None
     try:
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", retries=10)
         try:
-            for letter in mine:
-                producer.send(letter.topic, key=(letter.source or letter.feed or "").encode(), value=letter.raw)
-            producer.flush()
+            key = lambda letter: (letter.source or letter.feed or "").encode()  # noqa: E731
+            sent = [(letter, producer.send(letter.topic, key=key(letter), value=letter.raw)) for letter in mine]
+            for letter, future in sent:
+                try:
+                    future.get(timeout=SEND_TIMEOUT)
+                    confirmed.add(letter.dl_id)
+                except Exception as exc:  # noqa: BLE001 - this letter's claim is given back below
+                    error = error or exc
         finally:
             producer.close()
-    except Exception:
+    except Exception as exc:  # noqa: BLE001 - no broker: every claim is given back below
+        error = error or exc
+    failed = [letter.dl_id for letter in mine if letter.dl_id not in confirmed]
+    if failed:
         with psycopg.connect(dsn) as conn:
-            conn.execute("UPDATE dead_letter SET replayed_at = NULL WHERE dl_id = ANY(%s)", (sorted(claimed),))
-        raise
+            conn.execute("UPDATE dead_letter SET replayed_at = NULL WHERE dl_id = ANY(%s)", (failed,))
+        raise ReplayError(f"{len(failed)} of {len(mine)} dead letters not sent ({error}); they can be replayed again")
     return len(mine)

@@ -1,7 +1,8 @@
 """Indicators rolled up per admin unit or per province, from each source's newest status (pure).
 
-Every KPI row knows its admin unit (``unit_code``, e.g. ``HUE.PHUHOI``; the province is the part before
-the first dot). An area's figures come from the newest row of each of its sources, if recent enough to
+A row's admin unit is its ``unit_code`` (e.g. ``HUE.PHUHOI``; the province is the part before the first
+dot), or the source's own in its metadata when the record carried none (an NGSI-LD entity, say). An
+area's figures come from the newest row of each of its sources, if recent enough to
 describe now (``FRESH``): a station silent for a day says nothing of the air today.
 
 - air: stations, the highest hourly VN_AQI and its category, the station that has it;
@@ -37,12 +38,15 @@ def _at(row: Mapping[str, Any]) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def rollup(rows: Iterable[Mapping[str, Any]], now: datetime, level: Level) -> list[dict[str, Any]]:
-    """Per area (sorted by code), the air, water and traffic figures of its sources' fresh statuses."""
+def rollup(
+    rows: Iterable[Mapping[str, Any]], now: datetime, level: Level, units: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Per area (sorted by code), the air, water and traffic figures of its sources' fresh statuses; ``units``:
+    each source's admin unit from its metadata, for rows without one."""
     areas: dict[str, dict[str, Any]] = {}
     for row in rows:
         fresh = FRESH.get(row["kpi"])
-        area = area_of(row.get("unit_code"), level)
+        area = area_of(row.get("unit_code") or (units or {}).get(row["source"]), level)
         if fresh is None or area is None or now - _at(row) > fresh:
             continue
         figures = areas.setdefault(area, {"area": area, "air": None, "water": None, "traffic": None})

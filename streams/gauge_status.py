@@ -4,8 +4,9 @@ The KPI agent feeds every record of the feeds declaring the ``flood`` indicator 
 The state, each gauge's readings of the last 24 hours, lives in a mapping the caller gives: a Faust table
 in the worker. A reading with a water level gives a ``water_status`` KPI record at its time: the level
 as value and, in ``detail``, the alarm level, rate of rise, time to the next level and the rainfall
-accumulations of ioc.indicators.hydro. A reading seen again unchanged (a replay) gives nothing; a late
-one gives the status at its own time from the readings up to it; a changed one, revision + 1.
+accumulations of ioc.indicators.hydro. Records of the same time are merged (a level and a rain sensor
+reporting apart). A reading seen again unchanged (a replay) gives nothing; a late one gives the status at
+its own time from the readings up to it; a changed one, revision + 1.
 """
 
 from __future__ import annotations
@@ -38,9 +39,14 @@ class GaugeStatus:
             return []
         state = self.gauges.get(env.source) or {"readings": [], "revisions": {}}
         at = env.ts.timestamp()
-        reading = Reading(at, env.values.get("water_level"), env.values.get("rainfall"))
         readings = [Reading(*r) for r in state["readings"]]
-        if reading in readings:
+        before = next((r for r in readings if r.at == at), None)
+        level, rain = env.values.get("water_level"), env.values.get("rainfall")
+        if before is not None:  # another record of the same time (two sensors of one gauge): merged
+            level = before.level if level is None else level
+            rain = before.rain if rain is None else rain
+        reading = Reading(at, level, rain)
+        if reading == before:
             return []
         readings = [r for r in readings if r.at != at] + [reading]
         oldest = max(r.at for r in readings) - KEEP

@@ -42,12 +42,13 @@ class SegmentStatus:
         state = self.segments.get(env.source) or {"last": None, "since": None, "emitted": None}
         if ratio is None or (state["last"] is not None and at <= state["last"]):
             return []
-        congested = env.values.get("congested")
+        flag = env.values.get("congested")
         ended = None  # minutes of a congestion this reading ends
-        if congested is not None:
-            if congested < 1 and state["since"] is not None:
+        if flag is not None:
+            if flag < 1 and state["since"] is not None:
                 ended = round((at - state["since"]) / 60, 1)
-            state["since"] = (state["since"] or at) if congested >= 1 else None
+            state["since"] = (state["since"] or at) if flag >= 1 else None
+        congested = 1.0 if state["since"] is not None else 0.0  # a reading without the flag keeps the last state
         state["last"] = at
         los = level_of_service(ratio)
         emitted = state["emitted"]

@@ -2,9 +2,10 @@
 
 The Decision scores an agency on the share of its received dossiers that were, or still are, on time
 (early, on time, in time: ioc.indicators.public_services). The index itself is computed on request; this
-ratio is also published as a KPI so that alert rules judge it like any other (``timeliness_766``,
-metric ``timeliness``, window = the month so far). Agencies with fewer than ``MIN_RECEIVED`` dossiers
-received this month get none: one late dossier of three is not yet a trend worth an alert.
+ratio is also published as a KPI so that alert rules judge it like any other (``timeliness_766``, metric
+``timeliness``), over the dossiers received in the last ``DAYS`` days: a rolling period, so an alert does
+not stay open over a month's turn for want of new dossiers. Agencies with fewer than ``MIN_RECEIVED``
+dossiers in it get none: one late dossier of three is not yet a trend worth an alert.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from typing import Any
 from ioc.indicators.public_services import AgencyFigures
 
 KPI = "timeliness_766"
+DAYS = 30
 MIN_RECEIVED = 10
 
 
 def timeliness_kpis(
     figures: Mapping[str, AgencyFigures], since: datetime, at: datetime, units: Mapping[str, str | None]
 ) -> list[dict[str, Any]]:
-    """KPI records of the agencies with enough dossiers; the revision is the evaluation second, so the
-    newest evaluation of the month replaces the older ones in storage."""
+    """KPI records of the agencies with enough dossiers received from ``since``; the revision is the
+    evaluation second, so the newest evaluation of a period replaces the older ones in storage."""
     out = []
     for agency, f in sorted(figures.items()):
         ratio = f.ratios.get("timeliness")

@@ -1,12 +1,13 @@
 """Worker timer: every ``IOC_TIMELINESS_SECONDS`` the leader worker computes each agency's Decision 766
-timeliness for the month so far from the stored events and puts it on ioc.kpi (streams.timeliness)."""
+timeliness over the dossiers received in the last 30 days (from local midnight, so one stored row per
+agency and day) from the stored events, and puts it on ioc.kpi (streams.timeliness)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import psycopg
 
@@ -15,7 +16,7 @@ from ioc.indicators.public_services import LOCAL, figures, fold
 from ioc.sources import sources
 from ioc.workdays import CalendarError, vietnam
 from streams.app import app, kpi, settings
-from streams.timeliness import timeliness_kpis
+from streams.timeliness import DAYS, timeliness_kpis
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 @app.timer(interval=settings.timeliness_seconds, on_leader=True)
 async def publish_timeliness() -> None:
     at = datetime.now(LOCAL)
-    since = datetime.combine(at.date().replace(day=1), time(), LOCAL)
+    since = datetime.combine(at.date() - timedelta(days=DAYS), time(), LOCAL)
     try:
         events = await asyncio.to_thread(service_events.period, settings.dsn, since, at)
         figs = await asyncio.to_thread(lambda: figures(fold(events), at, vietnam(), since))

@@ -26,7 +26,7 @@ class Combination:
     kpi: str  # e.g. mean_300s
     size: int  # seconds
     offset: int = 0  # windows start at offset + k * size (epoch seconds)
-    keep: int = 3600  # seconds after a window's end that late parts may still change it
+    keep: int = 3600  # seconds after a window's end, on the parts' clock, that late parts may still change it
 
     def bounds(self, epoch: float) -> tuple[float, float]:
         start = math.floor((epoch - self.offset) / self.size) * self.size + self.offset
@@ -36,7 +36,7 @@ class Combination:
 def combinations(short_window: int, lateness: int) -> tuple[Combination, ...]:
     """5 minutes from the short windows when they are shorter and divide it, the local day from the hourly ones."""
     keep = lateness + 600  # a part is revised up to the lateness after its end, and flushed within seconds
-    day = Combination("mean_3600s", "mean_1d", DAY, LOCAL_MIDNIGHT, keep=3600 + keep)
+    day = Combination("mean_3600s", "mean_1d", DAY, LOCAL_MIDNIGHT, keep=keep)
     if short_window >= 300 or 300 % short_window:
         return (day,)
     return Combination(f"mean_{short_window}s", "mean_300s", 300, keep=keep), day
@@ -55,9 +55,12 @@ class WindowRollup:
         part_start = datetime.fromisoformat(record["window_start"]).timestamp()
         start, end = combo.bounds(part_start)
         key = f"{combo.kpi}|{record['source']}|{record['metric']}"
-        state = self.series.get(key) or {"windows": {}}
+        state = self.series.get(key) or {"windows": {}, "newest": 0.0}
         windows: dict[str, Any] = state["windows"]
-        newest = max([end, *(float(w["end"]) for w in windows.values())])
+        # Closing is judged on the parts' clock: the newest part end seen, not the newest combined window's end
+        # (which jumps a whole day ahead with the first hour of the next day).
+        newest = max(float(state.get("newest", 0.0)), datetime.fromisoformat(record["window_end"]).timestamp())
+        state["newest"] = newest
         if end + combo.keep < newest:
             return []  # its window is closed for good
         window = windows.setdefault(str(start), {"end": end, "parts": {}, "revision": -1})

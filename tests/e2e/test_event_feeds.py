@@ -80,12 +80,12 @@ def test_a_day_of_dossiers_payments_and_feedback_is_stored_whole(pipeline: Pipel
 
 
 def test_an_agency_whose_dossiers_run_late_gets_a_timeliness_alert(pipeline: Pipeline) -> None:
-    """Twelve dossiers of an agency received this month, accepted, their appointments passed: its Decision 766
+    """Twelve dossiers of an agency received two days ago, accepted, their appointments passed: its Decision 766
     timeliness is 0, published by the worker as a KPI (IOC_TIMELINESS_SECONDS is 5 in the tests), and the
     public-services pack's threshold raises an alert for it."""
     agency = f"TL-{uuid.uuid4().hex[:6].upper()}"
     now = datetime.now(LOCAL)
-    received = max(now - timedelta(days=2), now.replace(day=1, hour=0, minute=1, second=0, microsecond=0))
+    received = now - timedelta(days=2)
     due = (now - timedelta(minutes=5)).isoformat()
     for n in range(12):
         base = {"dossier_id": f"{agency}-{n}", "channel": 1, "procedure": "CAP-BAN-SAO",

@@ -91,3 +91,13 @@ def test_a_feed_limited_caller_gets_its_own_feeds_newest_first(
     assert deadletter_store.find(settings.dsn, source=source, feeds=["hydro"]) == []
     [mine] = deadletter_store.find(settings.dsn, limit=1, feeds=["air_quality"], source=source)
     assert mine.dl_id == dl_id
+
+
+def test_a_replay_that_cannot_reach_kafka_gives_its_claim_back(
+    letter: tuple[str, str, bytes], settings: Settings
+) -> None:
+    dl_id, source, _ = letter
+    [found] = deadletter_store.find(settings.dsn, source=source)
+    with pytest.raises(deadletter_store.ReplayError, match="1 of 1 dead letters not sent"):
+        deadletter_store.replay(settings.dsn, ["127.0.0.1:1"], [found])
+    assert query(settings, "SELECT replayed_at FROM dead_letter WHERE dl_id = %s", (dl_id,)) == [(None,)]

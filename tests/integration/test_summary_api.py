@@ -67,7 +67,10 @@ def stored(settings: Settings) -> None:
         events = [
             ("dossier", {"dossier_id": "D1", "status": 2}), ("dossier", {"dossier_id": "D1", "status": 9}),
             ("dossier", {"dossier_id": "D2", "status": 2}), ("dossier", {"dossier_id": "D3", "status": 3}),
-            ("feedback", {"feedback_id": "F1", "stage": 1}), ("payment", {"payment_id": "P1", "status": 1}),
+            ("dossier", {"dossier_id": "D1", "status": 10}),  # its result returned: done once
+            ("feedback", {"feedback_id": "F1", "stage": 1}),
+            ("payment", {"payment_id": "P1", "dossier_id": "D1", "status": 1}),
+            ("payment", {"payment_id": "P3", "dossier_id": "D1", "status": 1}),  # a second payment of D1
             ("payment", {"payment_id": "P2", "status": 2}),  # not paid: not counted
         ]  # fmt: skip
         for n, (feed, attributes) in enumerate(events):
@@ -125,7 +128,7 @@ def test_a_day_in_figures_as_a_linked_official_sees_it(client: TestClient, setti
     assert (gauge["source"], gauge["level"], gauge["alarm"], gauge["rain_mm"]) == ("HUE-WL-01", 2.2, 2, 15.5)
     assert gauge["at"] == "2024-02-29T14:00:00+07:00"
     assert [(s["source"], s["congested_minutes"]) for s in body["traffic"]["worst"]] == [("HUE-RD-01", 3)]
-    assert body["services"] == {"accepted": 2, "refused": 1, "done": 1, "feedback": 1, "payments": 1}
+    assert body["services"] == {"accepted": 2, "refused": 1, "done": 1, "feedback": 1, "payments": 2}
     alerts = body["alerts"]
     assert alerts["raised"] == {"air": {"warning": 1}, "water": {"critical": 1}} and alerts["resolved"] == 1
     assert alerts["open_at_end"] == {"water": 1} and alerts["ack_median_minutes"] == 6.0

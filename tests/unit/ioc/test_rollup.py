@@ -44,5 +44,7 @@ def test_per_province_every_unit_counts_once() -> None:
     assert hue["traffic"]["segments"] == 2
 
 
-def test_sources_without_an_admin_unit_are_left_out() -> None:
+def test_a_row_without_a_unit_takes_its_source_s_and_one_without_either_is_left_out() -> None:
     assert rollup([row("vn_aqi_1h", "S9", "", 40.0, 1)], NOW, "unit") == []
+    [area] = rollup([row("vn_aqi_1h", "S9", "", 40.0, 1)], NOW, "unit", {"S9": "HUE.ANCUU"})
+    assert area["area"] == "HUE.ANCUU" and area["air"]["aqi"] == 40

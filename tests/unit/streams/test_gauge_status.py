@@ -57,3 +57,12 @@ def test_other_feeds_are_not_gauges() -> None:
     gauges, state = engine()
     air = Envelope("air_quality", "S1", T0, {"pm25": 10.0}, "x")
     assert gauges.add(air) == [] and state == {}
+
+
+def test_a_level_and_a_rain_record_of_one_time_are_merged() -> None:
+    gauges, state = engine()
+    gauges.add(reading(0, 1.20))
+    [merged] = gauges.add(reading(0, None, 5.0))  # a rain sensor reporting apart, same time
+    assert merged["value"] == 1.20 and merged["revision"] == 1 and merged["detail"]["rain_mm"]["1h"] == 5.0
+    [record] = gauges.add(reading(60, 1.50))
+    assert record["detail"]["rate_cm_h"] == 30.0

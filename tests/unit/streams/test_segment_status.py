@@ -54,3 +54,11 @@ def test_old_readings_and_unknown_segments_give_nothing() -> None:
     assert roads.add(reading(3, 5.0, 1)) == [] and roads.add(reading(5, 30.0)) == []
     other = Envelope("traffic", "R9", T0, {"speed": 10.0}, "R9-0")
     assert roads.add(other) == [] and "R9" not in state
+
+
+def test_a_reading_without_the_flag_keeps_the_segment_as_it_was() -> None:
+    roads, _ = segments()
+    roads.add(reading(0, 10.0, 1))
+    assert roads.add(reading(1, 10.0)) == []  # still F, still congested: nothing new
+    [still] = roads.add(reading(16, 10.0))
+    assert (still["detail"]["congested"], still["detail"]["congested_minutes"]) == (1.0, 16.0)

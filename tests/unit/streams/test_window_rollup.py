@@ -78,3 +78,14 @@ def test_other_kpis_and_a_window_size_that_does_not_divide_five_minutes() -> Non
     assert windows.add({"kpi": "vn_aqi_1h", "source": "S1", "metric": "aqi"}) == [] and state == {}
     assert [c.kpi for c in combinations(120, 120)] == ["mean_1d"]  # 2 minutes do not divide 5
     assert [c.kpi for c in combinations(60, 120)] == ["mean_300s", "mean_1d"]
+
+
+def test_a_day_stays_open_to_a_late_revision_of_its_last_hour_after_the_next_day_began() -> None:
+    """With two hours of lateness an hourly window can be revised after the next hour closed."""
+    windows = WindowRollup({}, combinations(60, 7200))
+    hour = timedelta(hours=1)
+    last_hour = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # 23:00-24:00 on the 24th in Huế
+    windows.add(part("mean_3600s", last_hour, hour, 30.0, 60, 20.0, 40.0))
+    windows.add(part("mean_3600s", last_hour + hour, hour, 50.0, 60, 45.0, 55.0))  # the 25th begins
+    [revised] = windows.add(part("mean_3600s", last_hour, hour, 31.0, 61, 20.0, 41.0, revision=1))
+    assert revised["window_start"] == "2026-11-23T17:00:00+00:00" and revised["value"] == 31.0
