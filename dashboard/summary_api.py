@@ -16,7 +16,7 @@ from ioc.indicators.public_services import LOCAL
 from ioc.sources import sources
 
 Fetch = Callable[[str, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
-DAY = "%(start)s AND time < %(end)s"
+IN_DAY = "time >= %(start)s AND time < %(end)s"
 
 AIR = """
 SELECT DISTINCT ON (source) source, value AS aqi, window_start AS at FROM kpi_window
@@ -25,16 +25,16 @@ ORDER BY source, value DESC, window_start
 """
 WATER = f"""
 SELECT DISTINCT ON (source) source, value AS level, time AS at FROM observation
-WHERE feed = 'hydro' AND metric = 'water_level' AND time >= {DAY}
+WHERE feed = 'hydro' AND metric = 'water_level' AND {IN_DAY}
 ORDER BY source, value DESC, time
 """
 RAIN = f"""
 SELECT source, sum(value) AS mm FROM observation
-WHERE feed = 'hydro' AND metric = 'rainfall' AND time >= {DAY} GROUP BY source
+WHERE feed = 'hydro' AND metric = 'rainfall' AND {IN_DAY} GROUP BY source
 """
 CONGESTED = f"""
 SELECT source, sum(value) * %(minutes_per_report)s AS minutes FROM observation
-WHERE feed = 'traffic' AND metric = 'congested' AND time >= {DAY} GROUP BY source
+WHERE feed = 'traffic' AND metric = 'congested' AND {IN_DAY} GROUP BY source
 """
 # Each item once, by its id: a dossier accepted, refused or done, a report received, a payment made.
 SERVICES = f"""
@@ -48,11 +48,11 @@ SELECT what, count(DISTINCT item) AS n FROM (
     END AS what,
     CASE feed WHEN 'dossier' THEN attributes->>'dossier_id' WHEN 'feedback' THEN attributes->>'feedback_id'
               ELSE attributes->>'payment_id' END AS item
-    FROM event WHERE feed IN ('dossier', 'feedback', 'payment') AND time >= {DAY}
+    FROM event WHERE feed IN ('dossier', 'feedback', 'payment') AND {IN_DAY}
 ) e WHERE what IS NOT NULL GROUP BY what
 """
-RAISED = f"SELECT domain, severity, count(*) AS n FROM alert_event WHERE kind = 'fired' AND time >= {DAY} GROUP BY 1, 2"
-RESOLVED = f"SELECT count(*) AS n FROM alert_event WHERE kind = 'resolved' AND time >= {DAY}"
+RAISED = f"SELECT domain, severity, count(*) AS n FROM alert_event WHERE kind = 'fired' AND {IN_DAY} GROUP BY 1, 2"
+RESOLVED = f"SELECT count(*) AS n FROM alert_event WHERE kind = 'resolved' AND {IN_DAY}"
 # The state each alert was in at the end of the day (an alert open for more than 90 days is not counted).
 OPEN_AT_END = """
 SELECT domain, count(*) AS n FROM (
@@ -60,16 +60,16 @@ SELECT domain, count(*) AS n FROM (
     WHERE time < %(end)s AND time >= %(end)s - interval '90 days' ORDER BY fingerprint, time DESC, seq DESC
 ) a WHERE state <> 'resolved' GROUP BY domain
 """
-ACKS = f"""
+ACKS = """
 SELECT extract(epoch FROM min(a.time) - f.time) / 60 AS minutes
 FROM alert_event f JOIN alert_event a
   ON a.fingerprint = f.fingerprint AND a.opened_at = f.opened_at AND a.kind = 'acknowledged'
-WHERE f.kind = 'fired' AND f.time >= {DAY.replace("time", "f.time")}
+WHERE f.kind = 'fired' AND f.time >= %(start)s AND f.time < %(end)s
 GROUP BY f.fingerprint, f.time
 """
 SENT = f"""
 SELECT status, count(*) AS n FROM alert_delivery
-WHERE time >= {DAY} AND (%(receiver)s::text IS NULL OR receiver = %(receiver)s) GROUP BY status
+WHERE {IN_DAY} AND (%(receiver)s::text IS NULL OR receiver = %(receiver)s) GROUP BY status
 """
 
 

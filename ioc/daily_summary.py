@@ -43,11 +43,9 @@ def _named(source: str, known: Mapping[str, Source]) -> dict[str, Any]:
     return {"source": source, "name": meta.name if meta else None, "unit_code": meta.unit_code if meta else None}
 
 
-def _moment(value: datetime | str | None) -> str | None:
-    """An instant (or its ISO text, as the queries give it) in local time."""
-    if value is None:
-        return None
-    return (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(LOCAL).isoformat()
+def _moment(value: str | None) -> str | None:
+    """An instant, as the dashboard's queries give it (ISO text), in local time."""
+    return None if value is None else datetime.fromisoformat(value).astimezone(LOCAL).isoformat()
 
 
 def air(rows: Iterable[Row], known: Mapping[str, Source]) -> dict[str, Any]:

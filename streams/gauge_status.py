@@ -54,8 +54,9 @@ class GaugeStatus:
         state["readings"] = [[r.at, r.level, r.rain] for r in readings]
         state["revisions"] = {k: v for k, v in state["revisions"].items() if float(k) > oldest}
         out = []
-        detail = status([r for r in readings if r.at <= at], self.alarm_levels(env.source))
-        if reading.level is not None and at > oldest and detail is not None:
+        if reading.level is not None and at > oldest:
+            detail = status([r for r in readings if r.at <= at], self.alarm_levels(env.source))
+            assert detail is not None  # the reading itself has a level
             revision = state["revisions"].get(str(at), -1) + 1
             state["revisions"][str(at)] = revision
             out.append(reading_kpi(KPI, env, "water_level", reading.level, revision, detail))

@@ -88,11 +88,8 @@ class Dossier:
             return "in_time"
         return "overdue"
 
-    def cost(self, at: datetime, calendar: HolidayCalendar) -> Cost | None:
-        """Why a late or overdue dossier costs points; None for any other."""
-        state = self.classify(at)
-        if state not in ("late", "overdue"):
-            return None
+    def cost(self, state: str, at: datetime, calendar: HolidayCalendar) -> Cost:
+        """Why a dossier ``classify`` found late or overdue (its ``state``) costs points."""
         due = None if self.appointment_at is None else local_day(self.appointment_at)
         end = local_day(self.finished_at or self.status_at or at) if state == "late" else local_day(at)
         reason = "supplements" if len(self.supplements) > 1 else "no_appointment" if due is None else "past_appointment"
@@ -281,7 +278,9 @@ def _agency(agency: str, dossiers: list[Dossier], reports: list[Feedback], at: d
         "feedback_on_time": _ratio(len(reports) - len(late_feedback), len(reports)),
         "feedback_published": _ratio(counts["feedback_published"], len(answered)),
     }
-    late_dossiers = [c for d in dossiers if (c := d.cost(at, calendar)) is not None]
+    late_dossiers = [
+        d.cost(c, at, calendar) for d, c in zip(dossiers, classes, strict=True) if c in ("late", "overdue")
+    ]
     costly = sorted(late_dossiers + late_feedback, key=lambda c: (c.state != "overdue", -c.late_days, c.kind, c.id))
     return AgencyFigures(agency, counts, ratios, costly, dict(sorted(by_procedure.items())))
 

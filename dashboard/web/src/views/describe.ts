@@ -24,6 +24,9 @@ export function domainName(domain: string): string {
   return key ? t(key) : domain;
 }
 
+/** Flood alarm levels by number: ROMAN[2] is "II" (0 is below level I). */
+export const ROMAN = ["", "I", "II", "III"];
+
 export const aqiName = (category: number): string => t(`aqi${Math.max(0, Math.min(5, category))}` as Key);
 export const floodName = (category: number): string => t(`flood${Math.max(0, Math.min(3, category))}` as Key);
 
@@ -40,7 +43,6 @@ export function currentFigures(ctx: Context, overdue: Map<string, number> | null
   };
 }
 
-const ROMAN = ["I", "II", "III"];
 const RAIN_KEYS: Record<RainClass, Key> = {
   light: "rainLight", moderate: "rainModerate", heavy: "rainHeavy", very_heavy: "rainVeryHeavy",
 };
@@ -51,7 +53,7 @@ export function waterTrend(w: WaterStatus, language: Lang = lang()): string {
   const lines = [];
   if (w.rate_cm_h !== null) {
     lines.push(w.hours_to_next !== null
-      ? t("waterRising", { rate: n(w.rate_cm_h, 1), level: ROMAN[w.alarm] ?? "", hours: n(w.hours_to_next, 1) }, language)
+      ? t("waterRising", { rate: n(w.rate_cm_h, 1), level: ROMAN[w.alarm + 1] ?? "", hours: n(w.hours_to_next, 1) }, language)
       : t("waterRate", { rate: n(w.rate_cm_h, 1) }, language));
   }
   lines.push(t("rain24", { mm: n(w.rain_mm["24h"], 1), class: t(RAIN_KEYS[w.rain_class_24h], {}, language) }, language));

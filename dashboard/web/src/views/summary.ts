@@ -5,14 +5,8 @@ import { errorText } from "../context";
 import { fill, h } from "../dom";
 import { type Key, lang, t } from "../i18n";
 import { formatDate, formatDateTime, formatHourMinute, formatNumber, localDay } from "../time";
+import { DOMAIN_KEYS, ROMAN, SEVERITY_KEYS } from "./describe";
 
-const ROMAN = ["", "I", "II", "III"];
-const DOMAIN_KEYS: Record<string, Key> = {
-  air: "domainAir", water: "domainWater", traffic: "domainTraffic", service: "domainService", feed: "domainFeed",
-};
-const SEVERITY_KEYS: Record<string, Key> = {
-  critical: "severityCritical", warning: "severityWarning", info: "severityInfo",
-};
 export const DELIVERY_KEYS: Record<string, Key> = {
   sent: "deliverySent", retry: "deliveryRetry", failed: "deliveryFailed", skipped: "deliverySkipped",
 };
