@@ -11,11 +11,13 @@ import faust
 from ioc import topics
 from ioc.feeds import registry
 from ioc.settings import get_settings
+from streams import faust_acks
 
 settings = get_settings()
 log = logging.getLogger(__name__)
 # Its "producer buffer full" warning is ordinary backpressure during a backfill, not a fault.
 logging.getLogger("faust.transport.producer").setLevel(logging.ERROR)
+faust_acks.install()
 
 app = faust.App(
     settings.app_id,
