@@ -236,6 +236,12 @@ class Rate(Rule):
         return Condition(self.latch(memory, breach, holds, sample.at), self.severity, round(rate, 4), self.per_hour)
 
 
+def _middle(ordered: np.ndarray) -> float:
+    """The median of sorted values: np.median's own overhead is five times the sort for a history of 60."""
+    half = len(ordered) // 2
+    return float(ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2)
+
+
 @register
 class Anomaly(Rule):
     """Far from the source's own recent history. ``robust``: z-score against the median and MAD of the last
@@ -269,9 +275,12 @@ class Anomaly(Rule):
         memory["values"] = [*past, value][-self.history :]
         if len(past) < self.history // 2:
             return None
-        values = np.asarray(past, dtype=float)
-        median = float(np.median(values))
-        return median, float(np.median(np.abs(values - median))) * 1.4826
+        values = np.array(past, dtype=float)
+        values.sort()
+        median = _middle(values)
+        deviations = np.abs(values - median)
+        deviations.sort()
+        return median, _middle(deviations) * 1.4826
 
     def _ewma(self, memory: dict[str, Any], value: float) -> tuple[float, float] | None:
         """Weighted mean and standard deviation before ``value`` (then updated with it); None while warming up."""

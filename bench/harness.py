@@ -60,12 +60,12 @@ def place_group(bootstrap: list[str], group: str, offsets: Offsets) -> None:
 
 
 def place_worker(bootstrap: list[str], app_id: str, ingest_start: Offsets) -> None:
-    """Every group of a fresh worker at the end of its topics, but its agents at ``ingest_start`` of the
+    """Every group of a fresh worker at the end of its topics, but its validator at ``ingest_start`` of the
     workload's ingest topic: the worker reads the workload and nothing older."""
     feeds = list(registry())
     for group, names in topics.worker_groups(app_id, feeds).items():
         offsets = end_offsets(bootstrap, names)
-        if group == app_id:
+        if group == topics.validate_group(app_id):
             offsets.update(ingest_start)
         place_group(bootstrap, group, offsets)
 

@@ -161,7 +161,7 @@ def _simulator(settings: Settings, plan: Plan, prefix: str, logs: Path) -> dict[
         args += ["--rate", f"{plan.simulator_rate:g}", "--history-hours", "0", "--backfill-minutes", "0"]
         simulator = ioc("simulator", [*args, "--event-history-days", "0"], settings, logs)
         figures = live.keep_up(
-            lambda: sum(group_position(bootstrap, app_id, ingest).lag.values()),
+            lambda: sum(group_position(bootstrap, topics.validate_group(app_id), ingest).lag.values()),
             lambda: simulator.popen.poll() is not None,
             worker.check,
             plan.timeout,

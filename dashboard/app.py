@@ -133,7 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
         except (psycopg.Error, TimeoutError) as exc:
             checks["database"] = {"ok": False, "error": str(exc) or type(exc).__name__}
         groups = topics.worker_groups(settings.app_id, list(registry()))
-        for check, (group, watched) in zip(("worker", "sinks", "notifier"), groups.items(), strict=True):
+        for check, (group, watched) in zip(("worker", "sinks", "notifier", "validator"), groups.items(), strict=True):
             if not checks["kafka"]["ok"]:
                 checks[check] = {"ok": False, "error": "Kafka unreachable"}
                 continue

@@ -132,6 +132,11 @@ def _init(s: Settings) -> None:
 def worker() -> None:
     """Run the Faust worker (validate, KPI and sink agents) until interrupted."""
     s = settings()
+    import mode.loop
+
+    # uvloop: the worker is bound by the event loop's own work per message (tasks, futures, callbacks). Set
+    # before the app exists; Faust reads its --loop option from sys.argv only when first imported.
+    mode.loop.use("uvloop")
     from streams.app import app
 
     app.conf.datadir.mkdir(parents=True, exist_ok=True)  # Faust creates only its last part

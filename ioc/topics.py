@@ -17,12 +17,14 @@ def all_topics(feeds: list[str]) -> list[str]:
     return [*(ingest_topic(feed) for feed in feeds), OBS, KPI, DEADLETTER, ALERTS, ALERT_COMMANDS]
 
 
-# What each consumer group of the worker reads: the Faust agents (group = app id), the sinks, the notifier.
+# What each consumer group of the worker reads: the Faust agents (group = app id), the sinks, the notifier,
+# the validator.
 SINK_INPUTS = (OBS, KPI, DEADLETTER, ALERTS)
+AGENT_INPUTS = (OBS, KPI, ALERT_COMMANDS)
 
 
-def agent_inputs(feeds: list[str]) -> list[str]:
-    return [*(ingest_topic(feed) for feed in feeds), OBS, KPI, ALERT_COMMANDS]
+def validate_group(app_id: str) -> str:
+    return f"{app_id}-validate"
 
 
 def sink_group(app_id: str) -> str:
@@ -35,4 +37,9 @@ def notify_group(app_id: str) -> str:
 
 def worker_groups(app_id: str, feeds: list[str]) -> dict[str, list[str]]:
     """The worker's consumer groups and the topics each reads."""
-    return {app_id: agent_inputs(feeds), sink_group(app_id): list(SINK_INPUTS), notify_group(app_id): [ALERTS]}
+    return {
+        app_id: list(AGENT_INPUTS),
+        sink_group(app_id): list(SINK_INPUTS),
+        notify_group(app_id): [ALERTS],
+        validate_group(app_id): [ingest_topic(feed) for feed in feeds],
+    }

@@ -8,7 +8,6 @@ change; a broken pack is refused with a log naming the file and field, and the r
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +21,7 @@ from alerts.packs import SHIPPED, PackError, PackWatcher
 from ioc import topics
 from ioc.feeds import registry
 from ioc.sources import metadata
-from streams.app import app, decode, raw_topic, settings
+from streams.app import app, decode, encode, raw_topic, settings
 from streams.batched_table import BATCH, BATCH_WAIT, BatchedTable
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ engine = AlertEngine(
 
 async def publish(transitions: list[Transition]) -> None:
     for t in transitions:
-        body = json.dumps(t.to_dict(), ensure_ascii=False).encode()
+        body = encode(t.to_dict())
         await alerts_out.send(key=t.fingerprint.encode(), value=body)
         log.info("alert %s %s (%s, %s)", t.id, t.kind.value, t.severity.value, t.state.value)
 
@@ -89,7 +88,7 @@ def _handle(message: Any) -> list[Transition]:
 @app.timer(interval=settings.alert_tick_seconds, on_leader=True)
 async def tick() -> None:
     """One tick per partition: the clock reaches every partition's state through its own stream."""
-    body = json.dumps({"type": "tick", "at": datetime.now(UTC).isoformat()}).encode()
+    body = encode({"type": "tick", "at": datetime.now(UTC).isoformat()})
     for partition in range(settings.topic_partitions):
         await commands.send(value=body, partition=partition)
 

@@ -10,12 +10,10 @@ tables, changelogged) sits with them. The agent ignores the records it writes it
 
 from __future__ import annotations
 
-import json
-
 import faust
 
 from ioc.feeds import registry
-from streams.app import app, decode, kpi, settings
+from streams.app import app, decode, kpi, send_kpi, settings
 from streams.hourly_aqi import HOUR, HourlyAqi
 from streams.window_rollup import WindowRollup, combinations
 
@@ -37,4 +35,4 @@ async def derive(stream: faust.StreamT) -> None:
         if body is None:
             continue
         for record in [*hourly.add(body), *rollups.add(body)]:
-            await kpi.send(key=record["source"].encode(), value=json.dumps(record, ensure_ascii=False).encode())
+            await send_kpi(record)

@@ -8,7 +8,6 @@ congestion are Faust tables
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -19,7 +18,7 @@ from ioc.feeds import registry
 from ioc.indicators.hydro import alarm_levels_of
 from ioc.indicators.traffic import free_flow_of
 from ioc.sources import sources
-from streams.app import app, decode, kpi, obs, settings
+from streams.app import app, decode, obs, send_kpi, settings
 from streams.batched_table import BATCH, BATCH_WAIT, BatchedTable
 from streams.gauge_status import GaugeStatus
 from streams.hourly_aqi import HOUR
@@ -30,7 +29,7 @@ log = logging.getLogger(__name__)
 
 tables = [
     BatchedTable(app.Table(name, partitions=settings.topic_partitions, key_type=str))
-    for name in ("kpi-windows", "kpi-watermarks", "kpi-seen", "hydro-gauges", "traffic-segments")
+    for name in ("kpi-windows", "kpi-watermarks", "kpi-seen-ids", "hydro-gauges", "traffic-segments")
 ]
 windows, watermarks, seen, gauges, segments = tables
 engines = [
@@ -76,8 +75,7 @@ async def aggregate(stream: faust.StreamT) -> None:
         for table in tables:
             table.commit()
         for record in out:
-            # Keyed by source: every KPI of a station lands in one partition, for indicators built on them.
-            await kpi.send(key=record["source"].encode(), value=json.dumps(record).encode())
+            await send_kpi(record)
 
 
 @app.on_partitions_assigned.connect
@@ -92,7 +90,7 @@ async def flush_passed_windows() -> None:
     """Windows opened behind their partition's clock (older data after newer) go out within a second."""
     for engine in engines:
         for record in engine.flush():
-            await kpi.send(key=record["source"].encode(), value=json.dumps(record).encode())
+            await send_kpi(record)
 
 
 @app.timer(interval=60.0)

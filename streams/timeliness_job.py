@@ -5,7 +5,6 @@ agency and day) from the stored events, and puts it on ioc.kpi (streams.timeline
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import datetime, time, timedelta
 
@@ -15,7 +14,7 @@ from ioc import service_events
 from ioc.indicators.public_services import LOCAL, figures, fold
 from ioc.sources import sources
 from ioc.workdays import CalendarError, vietnam
-from streams.app import app, kpi, settings
+from streams.app import app, send_kpi, settings
 from streams.timeliness import DAYS, timeliness_kpis
 
 log = logging.getLogger(__name__)
@@ -33,4 +32,4 @@ async def publish_timeliness() -> None:
         return
     units = {source.id: source.unit_code for source in sources().values()}
     for record in timeliness_kpis(figs, since, at, units):
-        await kpi.send(key=record["source"].encode(), value=json.dumps(record).encode())
+        await send_kpi(record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 
 from alerts.model import Severity
@@ -19,6 +20,7 @@ from alerts.rules import (
     Rule,
     Sample,
     Threshold,
+    _middle,
     parse_duration,
     parse_rule,
 )
@@ -242,3 +244,9 @@ def test_deadline_clock_stands_still_while_paused_and_a_replay_never_reopens_an_
     assert again is not None and again.value == 0
     forgotten = DEADLINE.evaluate(memory, Sample("AG", T0 + timedelta(days=91), None))
     assert forgotten is not None and "D1" not in memory["items"] and "D2" in memory["items"]
+
+
+@pytest.mark.parametrize("count", [1, 2, 30, 59, 60])
+def test_the_middle_of_sorted_values_is_numpy_s_median(count: int) -> None:
+    values = np.random.default_rng(count).normal(20, 5, count)
+    assert _middle(np.sort(values)) == pytest.approx(float(np.median(values)))

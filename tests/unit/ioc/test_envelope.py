@@ -59,6 +59,8 @@ def test_round_trip_through_obs_bytes() -> None:
         (good(values={"lead": 1}), "values.lead", "unknown_metric"),
         (good(id=7), "id", "type"),
         (good(unit_code=5), "unit_code", "type"),
+        (good(id="x\ud800"), "id", "encoding"),  # sent as the escape "\\ud800": JSON, but no text
+        (good(unit_code="HUE.\udfff"), "unit_code", "encoding"),
         (good(geo={"lat": 91, "lon": 0}), "geo", "range"),
     ],
 )
@@ -67,6 +69,10 @@ def test_each_broken_rule_names_its_field(body: object, field: str, rule: str) -
         parse(body)
     assert (info.value.field, info.value.rule) == (field, rule)
     assert str(info.value).startswith(f"{field}: ")
+
+
+def test_a_paired_surrogate_escape_is_text() -> None:
+    assert parse(good(id="tr\ud83c\udf27m")).id == "tr\U0001f327m"
 
 
 def test_nan_is_rejected_as_not_finite() -> None:

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ioc.envelope import Envelope
-from streams.windows import TumblingMeans, window_bounds
+from streams.windows import CHUNK_IDS, TumblingMeans, window_bounds
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
@@ -124,7 +124,7 @@ def test_state_is_forgotten_after_the_lateness() -> None:
     feed(means, [(10, 1), (70, 1), (130, 1), (190, 1)])
     starts = sorted(state["start"] for state in means.windows.values())
     assert starts == [T0.timestamp() + 120, T0.timestamp() + 180]
-    assert sorted(end for end, _ in means.seen.values()) == [T0.timestamp() + 180, T0.timestamp() + 240]
+    assert sorted(entry["end"] for entry in means.seen.values()) == [T0.timestamp() + 180, T0.timestamp() + 240]
 
 
 READINGS = st.lists(
@@ -162,11 +162,22 @@ def test_ids_restored_from_the_tables_after_a_restart_are_forgotten_too() -> Non
     """A new process (a restart, a rebalance) knows the kept ids only from the table: they still expire."""
     windows: dict[str, Any] = {}
     watermarks: dict[str, float] = {}
-    seen: dict[str, list[float]] = {}
+    seen: dict[str, dict[str, Any]] = {}
     first = TumblingMeans(windows, watermarks, seen, size=60, lateness=60, metrics_of={"air_quality": ("pm25",)})
     for seconds in (10, 20, 70):
         first.add(env(seconds, 1), 0)
-    assert len(seen) == 3
+    assert [len(entry["ids"]) for entry in seen.values()] == [2, 1]  # one entry per window end
     restarted = TumblingMeans(windows, watermarks, seen, size=60, lateness=60, metrics_of={"air_quality": ("pm25",)})
+    assert restarted.add(env(15, 1, record_id="S1|10|1"), 0) == []  # a redelivery after the restart
+    assert restarted.duplicates == 1
     restarted.add(env(190, 1), 0)
-    assert sorted(end for end, _ in seen.values()) == [T0.timestamp() + 240]
+    assert sorted(entry["end"] for entry in seen.values()) == [T0.timestamp() + 240]
+
+
+def test_ids_are_kept_in_entries_of_at_most_chunk_ids() -> None:
+    """A batch rewrites the few entries it filled, whatever the window's record count."""
+    means = TumblingMeans({}, {}, {}, size=3600, lateness=60, metrics_of={"air_quality": ("pm25",)})
+    for n in range(CHUNK_IDS * 2 + 1):
+        means.add(env(n, 1, record_id=f"r{n}"), 0)
+    assert sorted(len(entry["ids"]) for entry in means.seen.values()) == [1, CHUNK_IDS, CHUNK_IDS]
+    assert means.add(env(5, 1, record_id="r0"), 0) == [] and means.duplicates == 1
