@@ -47,7 +47,7 @@ receivers:
     language: en
     webhook: {{url: "{url}", secret_env: IOC_TEST_HOOK_SECRET}}
 routes:
-  - match: {{domain: [water]}}
+  - match: {{domain: [water], unit_prefix: ["QTR."]}}  # not what earlier modules left on ioc.alerts
     receivers: [truc-ban-qtr, pctt-en]
 """
 EVERY_MINUTES = 0.25
