@@ -181,7 +181,8 @@ class Notifier:
     async def _deliver(self, subject: str, receiver: str, key: str, channel: str, send: Send, incident: str | None,
                        holds_stream: bool) -> None:  # fmt: skip
         async def on_attempt(attempt: int, status: str, error: str | None) -> None:
-            self.retrying = holds_stream and status == "retry"
+            if holds_stream:  # a summary's retries hold no stream: they excuse nothing
+                self.retrying = status == "retry"
             await self.log(key, subject, receiver, channel, attempt, status, error, incident)
             if status == "sent":
                 log.info("notified %s via %s (attempt %d)", key, channel, attempt)
