@@ -1,16 +1,19 @@
-"""Notification texts: a Vietnamese and an English template per alert type and transition (pure).
+"""Notification texts: a Vietnamese and an English template per alert type and transition, and of a storm
+incident's summary (pure).
 
 Each names the place, what was measured against which threshold, the severity, the time in
-Asia/Ho_Chi_Minh and a link to the alert on the dashboard; the rule's own words (``summary``, e.g.
-"vượt báo động II") come first in the subject.
+Asia/Ho_Chi_Minh and a link to the alert (the incident) on the dashboard; the rule's own words
+(``summary``, e.g. "vượt báo động II") come first in the subject.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts.model import Kind, Transition
+from alerts.storm import Summary
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 SEVERITY = {
@@ -72,25 +75,33 @@ def _number(value: float | None, unit: str) -> str:
     return f"{text} {unit}".strip()
 
 
+def _measure(lang: str, rule_type: str, metric: str | None, value: float | None, threshold: float | None) -> str:
+    unit = UNITS.get(metric or "", "")
+    return (
+        MEASURE[lang]
+        .get(rule_type, GENERIC[lang])
+        .format(
+            metric=metric or "",
+            value=_number(value, unit),
+            threshold=_number(threshold, unit),
+            value_s=_number(value, ""),
+            threshold_s=_number(threshold, ""),
+        )
+    )
+
+
+def _local(at: datetime) -> str:
+    return at.astimezone(LOCAL).strftime("%d/%m/%Y %H:%M") + " (GMT+7)"
+
+
 def render(t: Transition, lang: str, place: str, link: str) -> Message:
     """The notification of ``t`` in ``lang`` (vi or en; anything else gets vi)."""
     lang = lang if lang in HEADLINE else "vi"
-    unit = UNITS.get(t.metric or "", "")
     headline = HEADLINE[lang].get(t.kind, t.kind.value)
     severity = SEVERITY[lang][t.severity.value]
-    measure = (
-        MEASURE[lang]
-        .get(t.rule_type, GENERIC[lang])
-        .format(
-            metric=t.metric or "",
-            value=_number(t.value, unit),
-            threshold=_number(t.threshold, unit),
-            value_s=_number(t.value, ""),
-            threshold_s=_number(t.threshold, ""),
-        )
-    )
+    measure = _measure(lang, t.rule_type, t.metric, t.value, t.threshold)
     what = t.summary.get(lang) or t.summary.get("vi") or measure
-    when = t.at.astimezone(LOCAL).strftime("%d/%m/%Y %H:%M") + " (GMT+7)"
+    when = _local(t.at)
     labels = LABELS[lang]
     subject = f"[IOC][{severity}] {headline}: {what} — {place}"
     text = "\n".join(
@@ -106,3 +117,79 @@ def render(t: Transition, lang: str, place: str, link: str) -> Message:
         ]
     )
     return Message(subject, text)
+
+
+DOMAIN = {
+    "vi": {"air": "Không khí", "water": "Thủy văn", "traffic": "Giao thông", "service": "Dịch vụ công",
+           "feed": "Nguồn dữ liệu"},
+    "en": {"air": "Air", "water": "Hydrology", "traffic": "Traffic", "service": "Public services",
+           "feed": "Data feeds"},
+}  # fmt: skip
+# A storm incident's summaries: the first, the updates, the one when it resolved.
+STORM = {
+    "vi": {
+        "first": "Nhiều cảnh báo cùng lúc",
+        "update": "Cập nhật sự cố",
+        "final": "Sự cố đã kết thúc",
+        "short": "{open}/{total} cảnh báo đang mở, {new} mới, {resolved} đã hết",
+        "area": "Địa bàn",
+        "more": "và {n} nơi khác",
+        "severity": "Mức độ cao nhất",
+        "counts": "Cảnh báo: {open} đang mở trên tổng số {total}; từ bản tin trước: {new} mới, {escalated} tăng mức,"
+        " {resolved} đã hết",
+        "muted": "{n} cảnh báo đang bị tắt thông báo (không tính là tin mới)",
+        "worst": "Nghiêm trọng nhất",
+        "resolved": "Mọi cảnh báo của sự cố đã hết.",
+        "grouping": "Chế độ gộp: trong lúc sự cố có nhiều cảnh báo, các cảnh báo của nó được gửi trong bản tin tổng hợp"
+        " này, tối đa {minutes} phút một lần; cảnh báo khẩn cấp chưa được xác nhận vẫn được gửi riêng.",
+    },
+    "en": {
+        "first": "Alert storm",
+        "update": "Incident update",
+        "final": "Incident resolved",
+        "short": "{open}/{total} alerts open, {new} new, {resolved} resolved",
+        "area": "Area",
+        "more": "and {n} more places",
+        "severity": "Highest severity",
+        "counts": "Alerts: {open} open of {total}; since the last summary: {new} new, {escalated} escalated,"
+        " {resolved} resolved",
+        "muted": "{n} alerts are muted by a silence (not counted as news)",
+        "worst": "Worst",
+        "resolved": "Every alert of the incident has resolved.",
+        "grouping": "Grouped: while the incident has many alerts, they are sent in this summary, at most every"
+        " {minutes} min; a critical alert nobody acknowledged is still sent on its own.",
+    },
+}
+
+
+def render_summary(s: Summary, lang: str, link: str, every_minutes: float) -> Message:
+    """The summary ``s`` of a storm incident in ``lang`` (vi or en; anything else gets vi)."""
+    lang = lang if lang in STORM else "vi"
+    words, labels = STORM[lang], LABELS[lang]
+    headline = words["final" if s.final else "first" if s.n == 1 else "update"]
+    severity = SEVERITY[lang][s.severity.value]
+    domain = DOMAIN[lang].get(s.domain, s.domain)
+    counts = {"open": s.open, "total": s.total, "new": s.new, "escalated": s.escalated, "resolved": s.resolved}
+    places = ", ".join(s.places) + (f" {words['more'].format(n=s.more_places)}" if s.more_places else "")
+    worst = [
+        f"- [{SEVERITY[lang][a.severity.value]}] "
+        + (f"{a.summary.get(lang) or a.summary.get('vi')} — " if a.summary else "")
+        + f"{a.place}" + (f", {a.unit_code}" if a.unit_code else "")
+        + f": {_measure(lang, a.rule_type, a.metric, a.value, a.threshold)}; {_local(a.updated_at)}"
+        for a in s.worst
+    ]  # fmt: skip
+    lines = [
+        f"{headline} #{s.n}: {domain} — {s.area} ({s.incident})",
+        "",
+        f"{words['area']}: {s.area} — {places}",
+        f"{words['severity']}: {severity}",
+        words["counts"].format(**counts),
+        *([words["muted"].format(n=s.muted)] if s.muted else []),
+        *([f"{words['worst']}:", *worst] if worst else []),
+        *([words["resolved"]] if s.final else []),
+        f"{labels['link']}: {link}",
+        "",
+        words["grouping"].format(minutes=_number(every_minutes, "")),
+    ]
+    subject = f"[IOC][{severity}] {headline} #{s.n}: {domain} — {s.area}: {words['short'].format(**counts)}"
+    return Message(subject, "\n".join(lines))

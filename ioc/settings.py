@@ -92,7 +92,14 @@ class Settings(BaseSettings):
     timeliness_seconds: float = Field(
         900.0, ge=1, description="How often the worker publishes each agency's Decision 766 timeliness as a KPI."
     )
-    incident_storm_alerts: int = Field(5, ge=2, description="An incident with this many alerts is a storm.")
+    incident_storm_alerts: int = Field(
+        5, ge=2, description="An incident with this many alerts is a storm: its alerts are notified as summaries."
+    )
+    storm_summary_minutes: float = Field(
+        15.0,
+        description="While a storm incident has news, its receivers get a summary at most this often (minutes);"
+        " the first and the resolution summaries go out at once.",
+    )
     session_hours: float = Field(12.0, gt=0, le=24 * 30, description="A dashboard login lasts this long.")
     cookie_secure: bool = Field(
         False, description="Send the session cookie over HTTPS only (set it when a TLS proxy fronts the dashboard)."
@@ -173,6 +180,15 @@ class Settings(BaseSettings):
             raise ValueError(f"bad port: {exc}") from None
         if url.scheme not in {"mqtt", "mqtts"} or not url.hostname:
             raise ValueError("must look like mqtt://[user:password@]host[:port] or mqtts://...")
+        return value
+
+    @field_validator("storm_summary_minutes")
+    @classmethod
+    def _summary_interval(cls, value: float) -> float:
+        """Zero would send a summary on every change (the noise storm mode exists to stop); over a day, an
+        official would hear of a flood's course too late."""
+        if not 0 < value <= 24 * 60:
+            raise ValueError(f"{value:g} minutes: must be more than 0 and at most 1440 (a day), e.g. 15")
         return value
 
     @field_validator("log_level")

@@ -87,6 +87,7 @@ from streams import (  # noqa: E402, F401
     notifier,
     retention_job,
     sink_consumer,
+    storm_summaries,
     timeliness_job,
     validator,
     watchdog,

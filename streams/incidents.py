@@ -2,10 +2,10 @@
 
 A ``fired`` transition joins the incident of its domain and area (province) that is still open, was
 open at the firing's time, or had a firing within the grouping window before it; otherwise it opens
-one. Its severity is the highest its alerts reached (escalations count). An incident resolves once
-every alert in it is resolved. A transaction-level advisory lock serialises the grouping when several
-workers' sinks store at once, and a transition already grouped is skipped, so a redelivered batch
-changes nothing.
+one, as its next ``position`` (the notifier's storm mode reads it). Its severity is the highest its
+alerts reached (escalations count). An incident resolves once every alert in it is resolved. A
+transaction-level advisory lock serialises the grouping when several workers' sinks store at once, and a
+transition already grouped is skipped, so a redelivered batch changes nothing.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ VALUES (%(id)s, %(domain)s, %(area)s, %(at)s, %(at)s, %(severity)s)
 SEVERITY_RANK = "CASE {0} WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END"
 JOIN = f"""
 WITH joined AS (
-  INSERT INTO incident_alert (incident_id, transition_id, fingerprint, fired_at)
-  VALUES (%(incident)s, %(id)s, %(fingerprint)s, %(at)s)
+  INSERT INTO incident_alert (incident_id, transition_id, fingerprint, fired_at, position)
+  VALUES (%(incident)s, %(id)s, %(fingerprint)s, %(at)s, (SELECT alert_count + 1 FROM incident WHERE id = %(incident)s))
 )
 UPDATE incident SET alert_count = alert_count + 1, last_at = greatest(last_at, %(at)s), resolved_at = NULL,
   severity = CASE WHEN {SEVERITY_RANK.format("%(severity)s")} > {SEVERITY_RANK.format("severity")}

@@ -6,12 +6,16 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -83,3 +87,26 @@ class HookReceiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def notify_these(env: pytest.MonkeyPatch, receivers_file: Path, mail: MailReceiver, secret: str) -> None:
+    """The worker's environment to notify the receivers of ``receivers_file`` through ``mail`` and webhooks
+    signed with ``secret`` (in IOC_TEST_HOOK_SECRET), retrying quickly."""
+    env.setenv("IOC_RECEIVERS_FILE", str(receivers_file))
+    env.setenv("IOC_SMTP_HOST", "127.0.0.1")
+    env.setenv("IOC_SMTP_PORT", str(mail.port))
+    env.setenv("IOC_TEST_HOOK_SECRET", secret)
+    env.setenv("IOC_NOTIFY_BACKOFF_SECONDS", "0.2")
+
+
+@contextmanager
+def running_receivers(hook_delay: float) -> Iterator[tuple[MailReceiver, HookReceiver]]:
+    """An SMTP server and a webhook endpoint answering after ``hook_delay`` s, stopped on leaving."""
+    mail = MailReceiver()
+    controller = mail.start()
+    hook = HookReceiver(delay=hook_delay)
+    try:
+        yield mail, hook
+    finally:
+        controller.stop()
+        hook.close()

@@ -36,7 +36,7 @@ from simulators.scenario import Scenario
 from tests.e2e.conftest import Pipeline, log_in, running_pipeline
 from tests.e2e.test_http_ingest import post
 from tests.infra import http_json, query, wait_for
-from tests.receivers import HookReceiver, MailReceiver
+from tests.receivers import HookReceiver, MailReceiver, notify_these, running_receivers
 
 pytestmark = pytest.mark.e2e
 SECRET = "webhook-secret-for-tests"
@@ -58,25 +58,17 @@ routes:
 
 @pytest.fixture(scope="module")
 def receivers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MailReceiver, HookReceiver, Path]]:
-    mail = MailReceiver()
-    controller = mail.start()
-    hook = HookReceiver(delay=0.5)  # a slow receiver: the worker is killed while it notifies
-    path = tmp_path_factory.mktemp("alerts") / "receivers.yaml"
-    path.write_text(ROUTING.format(url=hook.url), encoding="utf-8")
-    yield mail, hook, path
-    controller.stop()
-    hook.close()
+    with running_receivers(0.5) as (mail, hook):  # a slow receiver: the worker is killed while it notifies
+        path = tmp_path_factory.mktemp("alerts") / "receivers.yaml"
+        path.write_text(ROUTING.format(url=hook.url), encoding="utf-8")
+        yield mail, hook, path
 
 
 @pytest.fixture(scope="module")
 def pipeline(settings: Settings, receivers: tuple[MailReceiver, HookReceiver, Path]) -> Iterator[Pipeline]:
     mail, _, path = receivers
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("IOC_RECEIVERS_FILE", str(path))
-        env.setenv("IOC_SMTP_HOST", "127.0.0.1")
-        env.setenv("IOC_SMTP_PORT", str(mail.port))
-        env.setenv("IOC_TEST_HOOK_SECRET", SECRET)
-        env.setenv("IOC_NOTIFY_BACKOFF_SECONDS", "0.2")
+        notify_these(env, path, mail, SECRET)
         env.setenv("IOC_ALERT_TICK_SECONDS", "1")
         yield from running_pipeline(settings)
 

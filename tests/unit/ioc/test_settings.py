@@ -42,3 +42,10 @@ def test_the_mqtt_url_is_checked_and_its_login_decoded() -> None:
     for bad in ("http://h", "mqtt://", "mqtt://h:99999", "mqtt://h:port"):
         with pytest.raises(ValidationError):
             Settings(mqtt_url=bad)
+
+
+def test_the_storm_summary_interval_is_bounded_with_a_clear_error() -> None:
+    assert Settings(storm_summary_minutes=0.5).storm_summary_minutes == 0.5
+    for bad in (0, -5, 1441):
+        with pytest.raises(ValidationError, match="must be more than 0 and at most 1440"):
+            Settings(storm_summary_minutes=bad)

@@ -9,6 +9,7 @@ import { DOMAIN_KEYS, ROMAN, SEVERITY_KEYS } from "./describe";
 
 export const DELIVERY_KEYS: Record<string, Key> = {
   sent: "deliverySent", retry: "deliveryRetry", failed: "deliveryFailed", skipped: "deliverySkipped",
+  silenced: "deliverySilenced", grouped: "deliveryGrouped",
 };
 const SERVICE_KEYS: [keyof DailySummary["services"], Key][] = [
   ["accepted", "servicesAccepted"], ["refused", "servicesRefused"], ["done", "servicesDone"],
