@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from functools import cache
 
 import numpy as np
 
@@ -53,6 +54,7 @@ def storm_level(gauge: Source, hours: float) -> float:
     return base + (crest - base) * STORM_RIVER.at(hours - STORM_RIVER_LAG_HOURS)
 
 
+@cache
 def rain_band_phase(seed: int, index: int) -> float:
     """When the rain bands pass over a gauge, in hours within a band's period: a fixed trait of the gauge."""
     return float(np.random.default_rng([seed, 1000 + index]).uniform(0.0, RAIN_BAND_HOURS))
