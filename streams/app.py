@@ -10,13 +10,14 @@ import orjson
 
 from ioc import topics
 from ioc.settings import get_settings
-from streams import faust_acks
+from streams import faust_acks, kafka_metadata
 
 settings = get_settings()
 log = logging.getLogger(__name__)
 # Its "producer buffer full" warning is ordinary backpressure during a backfill, not a fault.
 logging.getLogger("faust.transport.producer").setLevel(logging.ERROR)
 faust_acks.install()
+kafka_metadata.install()
 
 app = faust.App(
     settings.app_id,
