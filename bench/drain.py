@@ -19,13 +19,13 @@ from bench.harness import (
     clear,
     ioc,
     new_app_id,
-    place_group,
     place_worker,
     span_rate,
     start,
     wait_stored,
 )
 from bench.workload import Workload
+from ioc.kafka_admin import place_group
 from ioc.settings import Settings
 
 PEER = Path(__file__).parent / "peers" / "quix_pipeline.py"

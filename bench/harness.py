@@ -16,10 +16,10 @@ from typing import Any
 
 import psycopg
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.structs import OffsetAndMetadata
 
 from ioc import topics
 from ioc.feeds import registry
+from ioc.kafka_admin import place_group
 from ioc.settings import Settings
 
 Offsets = dict[TopicPartition, int]
@@ -46,15 +46,6 @@ def end_offsets(bootstrap: list[str], names: list[str]) -> Offsets:
     try:
         partitions = [TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or ())]
         return dict(consumer.end_offsets(partitions))
-    finally:
-        consumer.close()
-
-
-def place_group(bootstrap: list[str], group: str, offsets: Offsets) -> None:
-    """Commit ``offsets`` for a group that has not run yet, so it starts exactly there (not at the topics' start)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    try:
-        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()})
     finally:
         consumer.close()
 

@@ -98,6 +98,39 @@ def group_position(bootstrap: list[str], group: str, topic_names: list[str]) -> 
         admin.close()
 
 
+def place_group(bootstrap: list[str], group: str, offsets: dict[Any, int]) -> None:
+    """Commit ``offsets`` (per TopicPartition) for a group that has not run yet, so it starts exactly there."""
+    from kafka import KafkaConsumer
+    from kafka.structs import OffsetAndMetadata
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()})
+    finally:
+        consumer.close()
+
+
+def adopt_offsets(bootstrap: list[str], group: str, previous: str, topic_names: list[str]) -> int:
+    """A group that has never committed on ``topic_names`` starts where ``previous`` stands on them, if it
+    committed there: a consumer moved to a group of its own (the validator, once a Faust agent of the app's
+    group) goes on from its old place rather than reading the topics' whole retention again. Returns the
+    partitions placed."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        if any(tp.topic in topic_names for tp in _committed(admin, group)):
+            return 0
+        offsets = {
+            tp: meta.offset
+            for tp, meta in _committed(admin, previous).items()
+            if tp.topic in topic_names and meta.offset >= 0
+        }
+    finally:
+        admin.close()
+    if offsets:
+        place_group(bootstrap, group, offsets)
+    return len(offsets)
+
+
 def _committed(admin: KafkaAdminClient, group: str, attempts: int = 20) -> dict[Any, Any]:
     """Committed offsets of ``group``; a new cluster has no group coordinator for a moment, so wait for it."""
     for attempt in range(attempts):

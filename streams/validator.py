@@ -22,6 +22,7 @@ from ioc import topics
 from ioc.deadletter import dead_letter
 from ioc.envelope import RecordError, parse_envelope
 from ioc.feeds import registry
+from ioc.kafka_admin import adopt_offsets
 from streams.app import app, encode, settings
 from streams.committing import Batch, run_committing
 
@@ -77,11 +78,19 @@ class Validator:
 
 @app.task
 async def run_validator() -> None:
+    ingest = [topics.ingest_topic(feed) for feed in registry()]
     producer = await started_producer()
+    try:
+        placed = await asyncio.to_thread(adopt_offsets, settings.bootstrap_servers, GROUP, settings.app_id, ingest)
+    except KafkaError as exc:  # then it reads from the earliest kept offset: repeats, which are absorbed
+        log.warning("validator: cannot read the previous group's offsets (%s)", exc)
+    else:
+        if placed:
+            log.info("validator: group %s starts where group %s stood (%d partitions)", GROUP, settings.app_id, placed)
     try:
         await run_committing(
             "validator",
-            [topics.ingest_topic(feed) for feed in registry()],
+            ingest,
             Validator(producer).forward,
             exit_code=EXIT_UNFORWARDED,
             timeout_ms=1000,

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+import orjson
 import pytest
 import websockets
 from aiokafka import AIOKafkaProducer
@@ -34,6 +35,9 @@ UPDATES = 20
 SOURCES = 20  # the slow client: few keys (kpi|source|metric), each updated REVISIONS times
 REVISIONS = 300
 RATE = 2000  # a second: paced, so the latency of the client beside it is delivery, not a burst's queue
+# Characters of detail per update to the slow client: 6,000 updates are then some 14 MB, beyond what the dashboard's
+# socket can buffer (Linux's send buffers grow to 4 MiB; in two CI runs 300-byte updates got through in thousands).
+PAD = 2000
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +67,11 @@ def viewer(settings: Settings) -> dict[str, str]:
 
 
 async def publish(
-    settings: Settings, prefix: str, numbers: range, keys: int = 10**6, rate: float | None = None
+    settings: Settings, prefix: str, numbers: range, keys: int = 10**6, rate: float | None = None, pad: int = 0
 ) -> None:
     """KPI messages ``numbers`` of sources ``<prefix><n % keys>``, send time stamped, ``rate`` a second (default: at
     once). With the default ``keys`` each has a source of its own (none coalesces another); with a few, each is the
-    next window of its source, so it replaces the one before."""
+    next window of its source, so it replaces the one before. ``pad``: characters of ``detail`` each carries."""
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
     await producer.start()
     try:
@@ -77,6 +81,8 @@ async def publish(
             if rate is not None and (ahead := i / rate - (time.monotonic() - began)) > 0:
                 await asyncio.sleep(ahead)
             key, value = kpi_message(prefix, n, keys, base)
+            if pad:
+                value = orjson.dumps({**orjson.loads(value), "detail": {"pad": "x" * pad}})
             await producer.send(topics.KPI, value=value, key=key)
         await producer.flush()
     finally:
@@ -192,7 +198,7 @@ async def test_a_slow_client_holds_up_nobody_and_then_gets_the_newest_values(
         assert json.loads(await slow.recv())["type"] == "snapshot"  # and then nothing until all is published
         assert json.loads(await fast.recv())["type"] == "snapshot"
         reading = asyncio.create_task(ours(fast, prefix, published))
-        await publish(settings, prefix, range(published), SOURCES, RATE)
+        await publish(settings, prefix, range(published), SOURCES, RATE, PAD)
         received = await reading  # every update, all while the slow client reads nothing
         late = await newest(slow, prefix, last)
     assert sorted(m["data"]["value"] for m in received) == [float(n) for n in range(published)]
