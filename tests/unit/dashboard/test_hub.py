@@ -1,3 +1,5 @@
+import json
+
 from dashboard.hub import Hub, Wanted
 
 
@@ -91,3 +93,16 @@ def test_an_integrator_follows_only_its_feeds() -> None:
     hub.publish("health", {"feed": "hydro", "source": "HUE-WL-01", "status": "ok"})
     assert len(box) == 1
     assert [row["feed"] for row in hub.snapshot(Wanted(frozenset({"health"}), feeds=("hydro",)))["health"]] == ["hydro"]
+
+
+def test_a_snapshot_text_is_shared_until_something_changes() -> None:
+    hub = Hub(["127.0.0.1:1"])
+    wanted = Wanted(frozenset({"kpi"}))
+    hub.publish("kpi", kpi("S1", 1.0))
+    first = hub.snapshot_text(wanted)
+    assert hub.snapshot_text(Wanted(frozenset({"kpi"}))) is first  # an equal subscription: the same text
+    assert json.loads(first) == hub.snapshot(wanted)
+    hub.publish("kpi", kpi("S1", 2.0, minute=1))
+    assert json.loads(hub.snapshot_text(wanted))["kpi"] == [kpi("S1", 2.0, minute=1)]
+    hub.seed("kpi", [kpi("S2", 3.0)])  # a seed changes the snapshot without a sequence number
+    assert len(json.loads(hub.snapshot_text(wanted))["kpi"]) == 2
