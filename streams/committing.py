@@ -12,29 +12,38 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 log = logging.getLogger(__name__)
 Batch = dict[TopicPartition, list[ConsumerRecord]]
+Client = TypeVar("Client", AIOKafkaConsumer, AIOKafkaProducer)
 
 
-async def started_consumer(name: str, topics: list[str], **config: Any) -> AIOKafkaConsumer:
-    """A started consumer, once Kafka answers (the worker may start before the broker)."""
+async def started(name: str, make: Callable[[], Client]) -> Client:
+    """A started aiokafka consumer or producer, once Kafka answers (the worker may start before the broker)."""
     delay = 0.5
     while True:
-        consumer = AIOKafkaConsumer(*topics, enable_auto_commit=False, auto_offset_reset="earliest", **config)
+        client = make()
         try:
-            await consumer.start()
-            log.info("%s: consuming %s as group %s", name, ", ".join(topics), config.get("group_id"))
-            return consumer
+            await client.start()
+            return client
         except KafkaError as exc:
-            await consumer.stop()
+            await client.stop()
             log.warning("%s: Kafka not reachable (%s); retrying in %.1fs", name, exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
+
+
+async def started_consumer(name: str, topics: list[str], **config: Any) -> AIOKafkaConsumer:
+    """A started consumer of ``topics`` that commits by hand, from the earliest offset when its group has none."""
+    consumer = await started(
+        name, lambda: AIOKafkaConsumer(*topics, enable_auto_commit=False, auto_offset_reset="earliest", **config)
+    )
+    log.info("%s: consuming %s as group %s", name, ", ".join(topics), config.get("group_id"))
+    return consumer
 
 
 async def drain(

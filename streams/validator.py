@@ -24,30 +24,13 @@ from ioc.envelope import RecordError, parse_envelope
 from ioc.feeds import registry
 from ioc.kafka_admin import adopt_offsets
 from streams.app import app, encode, settings
-from streams.committing import Batch, run_committing
+from streams.committing import Batch, run_committing, started
 
 log = logging.getLogger(__name__)
 EXIT_UNFORWARDED = 76
 GROUP = topics.validate_group(settings.app_id)
 MAX_FUTURE = timedelta(seconds=settings.max_future_seconds)
 BATCH = 1000  # messages per fetch: one commit per batch, and the sends of a batch awaited together
-
-
-async def started_producer() -> AIOKafkaProducer:
-    """A started producer, once Kafka answers (the worker may start before the broker)."""
-    delay = 0.5
-    while True:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=10, max_batch_size=256 * 1024
-        )
-        try:
-            await producer.start()
-            return producer
-        except KafkaError as exc:
-            await producer.stop()
-            log.warning("validator: Kafka not reachable (%s); retrying in %.1fs", exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
 
 
 class Validator:
@@ -79,7 +62,12 @@ class Validator:
 @app.task
 async def run_validator() -> None:
     ingest = [topics.ingest_topic(feed) for feed in registry()]
-    producer = await started_producer()
+    producer = await started(
+        "validator",
+        lambda: AIOKafkaProducer(
+            bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=10, max_batch_size=256 * 1024
+        ),
+    )
     try:
         placed = await asyncio.to_thread(adopt_offsets, settings.bootstrap_servers, GROUP, settings.app_id, ingest)
     except KafkaError as exc:  # then it reads from the earliest kept offset: repeats, which are absorbed
