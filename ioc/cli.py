@@ -130,7 +130,7 @@ def _init(s: Settings) -> None:
 
 @cli.command("worker")
 def worker() -> None:
-    """Run the Faust worker (validate, KPI and sink agents) until interrupted."""
+    """Run the worker (validator, KPI, derived-KPI and alert agents, sinks, notifier) until interrupted."""
     s = settings()
     import mode.loop
 

@@ -15,8 +15,8 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
+import kafka.errors
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
 
 from ioc import topics
 from ioc.deadletter import dead_letter
@@ -70,7 +70,7 @@ async def run_validator() -> None:
     )
     try:
         placed = await asyncio.to_thread(adopt_offsets, settings.bootstrap_servers, GROUP, settings.app_id, ingest)
-    except KafkaError as exc:  # then it reads from the earliest kept offset: repeats, which are absorbed
+    except kafka.errors.KafkaError as exc:  # kafka-python's (admin): then it reads from the earliest kept offset
         log.warning("validator: cannot read the previous group's offsets (%s)", exc)
     else:
         if placed:
