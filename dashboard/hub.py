@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaConsumer
 
 from dashboard.outbox import Outbox
 from ioc import topics
+from ioc.obs_messages import unpack
 from ioc.sources import sources
 
 log = logging.getLogger(__name__)
@@ -184,12 +185,12 @@ class Hub:
                 await consumer.start()
                 self.connected, delay = True, 1.0
                 async for message in consumer:
-                    try:
-                        data = json.loads(message.value)
-                    except (TypeError, ValueError):
+                    records = unpack(message.value)  # ioc.obs packs a source's readings (ioc.obs_messages)
+                    if records is None:
                         log.warning("hub: undecodable message on %s", message.topic)
                         continue
-                    self.publish(CHANNELS[message.topic], data)
+                    for data in records:
+                        self.publish(CHANNELS[message.topic], data)
                     # aiokafka hands out a fetched batch without awaiting anything: without this the clients'
                     # pumps would only run after the whole batch, so every outbox, not only a slow client's,
                     # would coalesce the batch's updates of a key into its last one.

@@ -21,7 +21,7 @@ from alerts.packs import SHIPPED, PackError, PackWatcher
 from ioc import topics
 from ioc.feeds import registry
 from ioc.sources import metadata
-from streams.app import app, decode, encode, raw_topic, settings
+from streams.app import app, decode, decode_records, encode, raw_topic, settings
 from streams.batched_table import BATCH, BATCH_WAIT, BatchedTable
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,12 @@ async def evaluate(stream: faust.StreamT) -> None:
 
 
 def _handle(message: Any) -> list[Transition]:
+    if message.topic == topics.OBS:
+        now = datetime.now(UTC)
+        return [t for body in decode_records(message) for t in engine.observe(body, "obs", message.partition, now)]
     body = decode(message)
     if body is None:
         return []
-    if message.topic == topics.OBS:
-        return engine.observe(body, "obs", message.partition, datetime.now(UTC))
     if message.topic == topics.KPI:
         return engine.observe(body, "kpi", message.partition, datetime.now(UTC))
     if body.get("type") == "tick":

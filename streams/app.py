@@ -9,6 +9,7 @@ import faust
 import orjson
 
 from ioc import topics
+from ioc.obs_messages import unpack
 from ioc.settings import get_settings
 from streams import faust_acks, kafka_metadata
 
@@ -73,11 +74,24 @@ def decode(message: Any) -> dict[str, Any] | None:
     except (TypeError, ValueError):
         body = None
     if not isinstance(body, dict):
-        log.error(
-            "skipping a message that is not a JSON object: %s:%s:%s", message.topic, message.partition, message.offset
-        )
+        _skipped(message)
         return None
     return body
+
+
+def decode_records(message: Any) -> list[dict[str, Any]]:
+    """The objects of an ioc.obs message (ioc.obs_messages; one object on the other topics); none, with an
+    error log, for anything else."""
+    records = unpack(message.value)
+    if records is None:
+        _skipped(message)
+        return []
+    return records
+
+
+def _skipped(message: Any) -> None:
+    where = f"{message.topic}:{message.partition}:{message.offset}"
+    log.error("skipping a message that is not what our topics carry: %s", where)
 
 
 # The agents register themselves on ``app`` when imported.

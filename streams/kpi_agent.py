@@ -18,7 +18,7 @@ from ioc.feeds import registry
 from ioc.indicators.hydro import alarm_levels_of
 from ioc.indicators.traffic import free_flow_of
 from ioc.sources import sources
-from streams.app import app, decode, obs, send_kpi, settings
+from streams.app import app, decode_records, obs, send_kpi, settings
 from streams.batched_table import BATCH, BATCH_WAIT, BatchedTable
 from streams.gauge_status import GaugeStatus
 from streams.hourly_aqi import HOUR
@@ -62,16 +62,14 @@ async def aggregate(stream: faust.StreamT) -> None:
     async for events in stream.take_events(BATCH, within=BATCH_WAIT):  # type: ignore[attr-defined]  # not in StreamT
         out: list[dict[str, Any]] = []
         for event in events:
-            body = decode(event.message)
-            if body is None:
-                continue
-            env = envelope_from_dict(body)
             for table in tables:
                 table.partition = event.message.partition
-            for engine in engines:
-                out.extend(engine.add(env, event.message.partition))
-            out.extend(water.add(env))
-            out.extend(roads.add(env))
+            for body in decode_records(event.message):
+                env = envelope_from_dict(body)
+                for engine in engines:
+                    out.extend(engine.add(env, event.message.partition))
+                out.extend(water.add(env))
+                out.extend(roads.add(env))
         for table in tables:
             table.commit()
         for record in out:

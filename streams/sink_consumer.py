@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from ioc import topics
-from streams.app import app, decode, settings
+from streams.app import app, decode_records, settings
 from streams.committing import Batch, run_committing
 from streams.sinks import AlertSink, DeadLetterSink, EventSink, KpiSink, ObservationSink, TimescaleSink
 
@@ -43,9 +43,7 @@ async def store(batch: Batch) -> None:
     by_topic: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for records in batch.values():
         for record in records:
-            message = decode(record)
-            if message is not None:
-                by_topic[record.topic].append(message)
+            by_topic[record.topic].extend(decode_records(record))
     for topic, messages in by_topic.items():
         for sink in SINKS_OF[topic]:
             await sink.write(messages)

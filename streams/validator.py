@@ -3,26 +3,31 @@
 A task of the worker with its own consumer group (``<app id>-validate``), a plain aiokafka consumer and
 producer (streams.committing), not a Faust agent: Faust hands each message of an agent's topic through
 several tasks and futures of its own, and that and its producer were a third of the worker's time in
-the benchmark. Here a fetched batch is checked in one loop, its records are sent (acks=all) and awaited
-together, and only then are its offsets committed. A crash before the commit checks the batch again: the
-repeats carry the same record ids and dead-letter ids (topic:partition:offset), which the KPI agent's
-dedup and the sinks' upserts absorb. Kafka refusing a record for good ends the worker before the commit.
+the benchmark. Here a fetched batch is checked in one loop; its valid records are sent (acks=all) packed
+by the partition of ioc.obs their source's key puts them in (ioc.obs_messages), its dead letters one by
+one, all awaited together, and only then are its offsets committed. A crash before the commit checks the
+batch again: the repeats carry the same record ids and dead-letter ids (topic:partition:offset), which
+the KPI agent's dedup and the sinks' upserts absorb. Kafka refusing a record for good ends the worker
+before the commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import kafka.errors
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 
 from ioc import topics
 from ioc.deadletter import dead_letter
 from ioc.envelope import RecordError, parse_envelope
 from ioc.feeds import registry
 from ioc.kafka_admin import adopt_offsets
+from ioc.obs_messages import pack
 from streams.app import app, encode, settings
 from streams.committing import Batch, run_committing, started
 
@@ -31,6 +36,7 @@ EXIT_UNFORWARDED = 76
 GROUP = topics.validate_group(settings.app_id)
 MAX_FUTURE = timedelta(seconds=settings.max_future_seconds)
 BATCH = 1000  # messages per fetch: one commit per batch, and the sends of a batch awaited together
+partition_of = DefaultPartitioner()  # the producer's own choice for a key: a source's state stays in one partition
 
 
 class Validator:
@@ -43,6 +49,8 @@ class Validator:
     async def forward(self, batch: Batch) -> None:
         now = datetime.now(UTC)
         sent = []
+        partitions = sorted(await self.producer.partitions_for(topics.OBS))
+        valid: dict[int, list[bytes]] = defaultdict(list)  # by partition of ioc.obs, in order (ioc.obs_messages)
         for records in batch.values():
             for message in records:
                 feed = message.topic.removeprefix(topics.INGEST_PREFIX)
@@ -55,7 +63,10 @@ class Validator:
                     log.info("dead letter %s: %s", letter["dl_id"], letter["reason"])
                     sent.append(await self.producer.send(topics.DEADLETTER, encode(letter), key=feed.encode()))
                     continue
-                sent.append(await self.producer.send(topics.OBS, env.to_bytes(), key=env.source.encode()))
+                valid[partition_of(env.source.encode(), partitions, partitions)].append(env.to_bytes())
+        for partition, encoded in valid.items():
+            for value in pack(encoded):
+                sent.append(await self.producer.send(topics.OBS, value, partition=partition))
         await asyncio.gather(*sent)  # a record Kafka gave up on raises here, before the batch's commit
 
 
