@@ -14,13 +14,27 @@ A reader accepts a single JSON object too: messages written before arrays, still
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
+from aiokafka.partitioner import DefaultPartitioner
 
 MAX_RECORDS = 25
 MAX_BYTES = 256 * 1024  # well under Kafka's default 1 MB message limit; a larger envelope travels alone
+partition_of = DefaultPartitioner()  # the producer's own choice for a key: a source's state stays in one partition
+
+
+def messages(readings: Iterable[tuple[str, bytes]], partitions: list[int]) -> Iterator[tuple[int, bytes]]:
+    """(source, encoded envelope) pairs in arrival order → (partition, message value) for ioc.obs, whose
+    ``partitions`` are given sorted."""
+    by_partition: dict[int, list[bytes]] = defaultdict(list)
+    for source, encoded in readings:
+        by_partition[partition_of(source.encode(), partitions, partitions)].append(encoded)
+    for partition, encoded_list in by_partition.items():
+        for value in pack(encoded_list):
+            yield partition, value
 
 
 def pack(encoded: Iterable[bytes]) -> Iterator[bytes]:

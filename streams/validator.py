@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import kafka.errors
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
 
 from ioc import topics
 from ioc.deadletter import dead_letter
 from ioc.envelope import RecordError, parse_envelope
 from ioc.feeds import registry
 from ioc.kafka_admin import adopt_offsets
-from ioc.obs_messages import pack
+from ioc.obs_messages import messages
 from streams.app import app, encode, settings
 from streams.committing import Batch, run_committing, started
 
@@ -36,7 +34,6 @@ EXIT_UNFORWARDED = 76
 GROUP = topics.validate_group(settings.app_id)
 MAX_FUTURE = timedelta(seconds=settings.max_future_seconds)
 BATCH = 1000  # messages per fetch: one commit per batch, and the sends of a batch awaited together
-partition_of = DefaultPartitioner()  # the producer's own choice for a key: a source's state stays in one partition
 
 
 class Validator:
@@ -50,7 +47,7 @@ class Validator:
         now = datetime.now(UTC)
         sent = []
         partitions = sorted(await self.producer.partitions_for(topics.OBS))
-        valid: dict[int, list[bytes]] = defaultdict(list)  # by partition of ioc.obs, in order (ioc.obs_messages)
+        valid: list[tuple[str, bytes]] = []
         for records in batch.values():
             for message in records:
                 feed = message.topic.removeprefix(topics.INGEST_PREFIX)
@@ -63,10 +60,9 @@ class Validator:
                     log.info("dead letter %s: %s", letter["dl_id"], letter["reason"])
                     sent.append(await self.producer.send(topics.DEADLETTER, encode(letter), key=feed.encode()))
                     continue
-                valid[partition_of(env.source.encode(), partitions, partitions)].append(env.to_bytes())
-        for partition, encoded in valid.items():
-            for value in pack(encoded):
-                sent.append(await self.producer.send(topics.OBS, value, partition=partition))
+                valid.append((env.source, env.to_bytes()))
+        for partition, value in messages(valid, partitions):
+            sent.append(await self.producer.send(topics.OBS, value, partition=partition))
         await asyncio.gather(*sent)  # a record Kafka gave up on raises here, before the batch's commit
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from aiokafka.partitioner import DefaultPartitioner
 
-from ioc.obs_messages import MAX_BYTES, MAX_RECORDS, pack, unpack
+from ioc.obs_messages import MAX_BYTES, MAX_RECORDS, messages, pack, unpack
 
 
 def bodies(n: int, pad: int = 0) -> list[bytes]:
@@ -39,3 +40,18 @@ def test_a_single_object_is_read_as_one_record_as_written_before_arrays() -> Non
 @pytest.mark.parametrize("value", [None, b"", b"not json", b"[]", b"[1, 2]", b'[{"id": "r1"}, 3]', b"42", b'"text"'])
 def test_anything_else_is_refused(value: bytes | None) -> None:
     assert unpack(value) is None
+
+
+def test_readings_go_to_their_sources_partition_in_arrival_order() -> None:
+    partitions = [0, 1, 2, 3]
+    readings = [(f"station-{i % 8}", orjson.dumps({"id": f"r{i}", "source": f"station-{i % 8}"})) for i in range(400)]
+    sent = list(messages(readings, partitions))
+    assert len(sent) < len(readings)  # packed
+    for partition in partitions:
+        got = [record["id"] for p, value in sent if p == partition for record in unpack(value) or []]
+        expected = [
+            orjson.loads(body)["id"]
+            for source, body in readings
+            if DefaultPartitioner()(source.encode(), partitions, partitions) == partition  # as when each was keyed
+        ]
+        assert got == expected
