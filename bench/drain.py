@@ -2,9 +2,9 @@
 
 Our pipeline (one or two `ioc worker` processes sharing one consumer group) and the Quix Streams peer
 read the same messages from the same offsets and write the same rows into the same tables; the rows
-are removed before each stage. The rate is taken between the first and the last stored row (startup
-and group joining are reported apart as ``startup_s``), as the ceilings are timed from first to last
-message.
+are removed before each stage. The rate is taken from the moment the group reading the workload is
+joined (``GroupWatch``) to the last stored row: process start and group joining are reported apart as
+``startup_s``, and what a pipeline holds back before its first row (a batch, a checkpoint) counts.
 """
 
 from __future__ import annotations
@@ -14,17 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import (
+    GroupWatch,
     Offsets,
     Proc,
     clear,
+    drain_rate,
     ioc,
     new_app_id,
     place_worker,
-    span_rate,
     start,
     wait_stored,
 )
 from bench.workload import Workload
+from ioc import topics
 from ioc.kafka_admin import place_group
 from ioc.settings import Settings
 
@@ -32,7 +34,7 @@ PEER = Path(__file__).parent / "peers" / "quix_pipeline.py"
 
 
 def _timed(
-    procs: list[Proc], settings: Settings, workload: Workload, began: datetime, timeout: float
+    procs: list[Proc], watch: GroupWatch, settings: Settings, workload: Workload, began: datetime, timeout: float
 ) -> dict[str, Any]:
     def alive() -> None:
         for proc in procs:
@@ -44,11 +46,12 @@ def _timed(
         )
         usage = [proc.usage() for proc in procs]
     finally:
+        joined = watch.stop()
         for proc in procs:
             proc.stop()
-    figures = span_rate(workload.records, result)
+    figures = drain_rate(workload.records, result, joined)
     assert result.first is not None and result.last is not None
-    figures["startup_s"] = round((result.first - began).total_seconds(), 2)
+    figures["startup_s"] = round(((joined or result.first) - began).total_seconds(), 2)
     figures["cpu_s"] = round(sum(u["cpu_s"] for u in usage), 2)
     figures["peak_rss_mib"] = max(u["peak_rss_mib"] for u in usage)
     figures["cpu_ms_per_1k_records"] = round(1e6 * figures["cpu_s"] / workload.records, 1)
@@ -62,9 +65,11 @@ def ours(
     clear(settings.dsn, workload.prefix)
     app_id = new_app_id(f"drain{workers}")
     place_worker(settings.bootstrap_servers, app_id, ingest_start)
+    watch = GroupWatch(settings.bootstrap_servers, topics.validate_group(app_id))  # ours reads ingest there
+    watch.start()
     began = datetime.now(UTC)
     procs = [ioc(f"{app_id}-{n}", ["worker"], settings, logs, IOC_APP_ID=app_id) for n in range(workers)]
-    figures = _timed(procs, settings, workload, began, timeout)
+    figures = _timed(procs, watch, settings, workload, began, timeout)
     figures["workers"] = workers
     return figures
 
@@ -83,7 +88,10 @@ def quix(
         "IOC_BENCH_DSN": settings.dsn,
         "IOC_BENCH_GROUP": group,
         "IOC_BENCH_STATE_DIR": str(settings.home / "bench" / group),
+        "IOC_BENCH_COMMIT_INTERVAL": str(settings.sink_flush_seconds),
     }
+    watch = GroupWatch(settings.bootstrap_servers, group)
+    watch.start()
     began = datetime.now(UTC)
     proc = start(group, [str(python), str(PEER)], env, logs)
-    return _timed([proc], settings, workload, began, timeout)
+    return _timed([proc], watch, settings, workload, began, timeout)
