@@ -185,7 +185,7 @@ class Hub:
                 await consumer.start()
                 self.connected, delay = True, 1.0
                 async for message in consumer:
-                    records = unpack(message.value)  # ioc.obs packs a source's readings (ioc.obs_messages)
+                    records = unpack(message.value)  # ioc.obs packs a partition's readings (ioc.obs_messages)
                     if records is None:
                         log.warning("hub: undecodable message on %s", message.topic)
                         continue

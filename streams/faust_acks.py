@@ -53,11 +53,12 @@ def clear_queues(flow: Any) -> None:
 
 
 def clean_unacked_messages(consumer: Any) -> None:
-    """Faust's rebalance waits for these: not the acknowledged ones, nor those only dropped deliveries hold."""
+    """Faust's rebalance waits for these: not the acknowledged ones, nor those only dropped deliveries hold
+    (a message not delivered yet, refcount 0 and nothing dropped, is still waited for)."""
     consumer._unacked_messages -= {
         message
         for message in consumer._unacked_messages
-        if message.acked or message.refcount <= dropped.get(message, 0)
+        if message.acked or 0 < dropped.get(message, 0) >= message.refcount
     }
 
 

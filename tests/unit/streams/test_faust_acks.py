@@ -79,3 +79,10 @@ def test_acknowledged_messages_are_cleaned_as_faust_does() -> None:
     consumer = SimpleNamespace(_unacked_messages={done, busy})
     clean_unacked_messages(consumer)
     assert consumer._unacked_messages == {busy}
+
+
+def test_a_message_not_yet_delivered_is_still_waited_for() -> None:
+    arriving = in_flight(refcount=0)  # tracked by the consumer, not yet handed to the agents' queues
+    consumer = SimpleNamespace(_unacked_messages={arriving})
+    clean_unacked_messages(consumer)
+    assert consumer._unacked_messages == {arriving}
