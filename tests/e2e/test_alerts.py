@@ -143,12 +143,15 @@ def test_the_flood_alerts_and_notifies_each_transition_once_across_a_worker_kill
         assert h.json["transition"]["source"] == FLOOD_GAUGE
     subjects = {str(m["Subject"]) for m in mail.messages}
     assert any("Phú Ốc" in s for s in subjects), subjects
-    sent = query(
-        pipeline.settings,
-        "SELECT key, channel FROM alert_delivery WHERE status = 'sent' AND transition_id LIKE %s",
-        (f"%|{FLOOD_GAUGE}#%",),
-    )
-    assert {(k, c) for k, c in sent} == {(k, c) for k in keys for c in ("email", "webhook")}
+    # A receiver holds a message before it answers; the notifier stores "sent" once the answer is in.
+    sent_sql = "SELECT key, channel FROM alert_delivery WHERE status = 'sent' AND transition_id LIKE %s"
+    want_sent = {(k, c) for k in keys for c in ("email", "webhook")}
+
+    def all_sent() -> set[tuple[str, str]] | None:
+        sent = {(k, c) for k, c in query(pipeline.settings, sent_sql, (f"%|{FLOOD_GAUGE}#%",))}
+        return sent if sent == want_sent else None
+
+    wait_for(all_sent, 30, what="every delivery stored as sent")
     # One incident: the rise fired first, the alarm level and the composite joined it while it was open;
     # resolved with all three.
     incident = f"%|{FLOOD_GAUGE}"
