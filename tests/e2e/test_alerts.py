@@ -41,7 +41,7 @@ from tests.receivers import HookReceiver, MailReceiver, notify_these, running_re
 pytestmark = pytest.mark.e2e
 SECRET = "webhook-secret-for-tests"
 RECEIVER = "truc-ban-lu"
-FLOOD_GAUGE, OPEN_GAUGE = "HUE-WL-02", "HUE-WL-06"
+FLOOD_GAUGE, OPEN_GAUGE, MUTED_GAUGE = "HUE-WL-02", "HUE-WL-06", "HUE-WL-05"  # HUE-WL-05 is in HUE.PHONGDIEN
 SEED = 11
 ROUTING = """
 receivers:
@@ -51,7 +51,7 @@ receivers:
     email: trucban@example.vn
     webhook: {{url: "{url}", secret_env: IOC_TEST_HOOK_SECRET}}
 routes:
-  - match: {{domain: [water]}}
+  - match: {{domain: [water], source: [{gauges}]}}  # not what earlier modules left on ioc.alerts
     receivers: [truc-ban-lu]
 """
 
@@ -60,7 +60,8 @@ routes:
 def receivers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MailReceiver, HookReceiver, Path]]:
     with running_receivers(0.5) as (mail, hook):  # a slow receiver: the worker is killed while it notifies
         path = tmp_path_factory.mktemp("alerts") / "receivers.yaml"
-        path.write_text(ROUTING.format(url=hook.url), encoding="utf-8")
+        gauges = ", ".join((FLOOD_GAUGE, OPEN_GAUGE, MUTED_GAUGE))
+        path.write_text(ROUTING.format(url=hook.url, gauges=gauges), encoding="utf-8")
         yield mail, hook, path
 
 
@@ -253,7 +254,7 @@ def test_an_area_silence_mutes_notifications_while_the_alerts_still_fire_and_res
     pipeline: Pipeline, receivers: tuple[MailReceiver, HookReceiver, Path]
 ) -> None:
     mail, hook, _ = receivers
-    settings, gauge = pipeline.settings, "HUE-WL-05"  # in HUE.PHONGDIEN
+    settings, gauge = pipeline.settings, MUTED_GAUGE
     _, operator = apikeys.add(settings.dsn, "Trực ban ca 2", None, "operator")
     start = align(datetime.now(UTC) - timedelta(hours=40), 300)
     body = {"matchers": {"unit_code": "HUE.PHONGDIEN", "domain": "water"}, "minutes": 60,

@@ -310,6 +310,18 @@ def test_a_gauge_s_water_status_equals_the_pure_computation(pipeline: Pipeline) 
     assert [(value, detail) for value, detail in rows] == [(r["value"], r["detail"]) for r in expected]
     last = rows[-1][1]  # 0.8 + 0.56 = 1.36 m, above level I; rising 48 cm/h, 0.74 m to level II: 1.54 h
     assert (last["alarm"], last["rate_cm_h"], last["hours_to_next"]) == (1, 48.0, 1.54)
+    # The rise fired alerts in the HUE area. The river recedes so that they resolve: an open one would draw
+    # later tests' HUE water alerts into its incident, whatever order the tests run in.
+    recede = [
+        Envelope("hydro", gauge, envelopes[-1].ts + timedelta(minutes=5 * n), {"water_level": 0.8, "rainfall": 0.0},
+                 unique("WS"), unit_code="HUE.HUONGTHUY")
+        for n in range(1, 25)
+    ]  # fmt: skip
+    for env in recede:
+        pipeline.send(gauge, json.dumps(env.to_dict()).encode(), topic="ioc.ingest.hydro")
+    pipeline.flush()
+    open_sql = "SELECT rule FROM alert WHERE source = %s AND state <> 'resolved' AND rule <> 'gauge-silent'"
+    wait_for(lambda: query(pipeline.settings, open_sql, (gauge,)) == [], 60, what=f"{gauge}'s alerts resolved")
 
 
 def test_a_segment_s_traffic_status_equals_the_pure_computation(pipeline: Pipeline) -> None:
