@@ -44,6 +44,8 @@ SILENCES = (
     " WHERE ends_at > now() - interval '31 days'"  # a late backlog is judged by the silences of its time
 )
 STORED = "SELECT 1 FROM alert_event WHERE id = %s AND time = %s"
+HANDLED = "SELECT 1 FROM alert_handled WHERE transition_id = %s"
+MARK_HANDLED = "INSERT INTO alert_handled (transition_id) VALUES (%s) ON CONFLICT DO NOTHING"
 # The incident of the alert's opening (its firing joined it at the opening's time).
 INCIDENT = """
 SELECT ia.incident_id, ia.position, i.alert_count FROM incident_alert ia JOIN incident i ON i.id = ia.incident_id
@@ -153,6 +155,20 @@ class Notifier:
             return None
         return str(row[0])
 
+    async def handle(self, t: Transition) -> None:
+        """Notify ``t`` once: a transition already decided on is skipped. The alert agent sends its alerts'
+        recent transitions again after a restart, and the routing may have changed since the first time; the
+        receivers of then were notified then (or are, by the idempotency keys, if the decision was cut short)."""
+        if not notifiable(t):
+            return
+        async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as conn:
+            if await (await conn.execute(HANDLED, (t.id,))).fetchone() is not None:
+                log.debug("notifier: %s was decided on before; not again", t.id)
+                return
+        await self.notify(t)
+        async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as conn:
+            await conn.execute(MARK_HANDLED, (t.id,))
+
     async def notify(self, t: Transition) -> None:
         """Every receiver of ``t`` on each of its channels, skipping what the log shows as already sent; or,
         in a storm, a ``grouped`` row per receiver. A decision, once in the log, holds on a redelivery."""
@@ -219,7 +235,7 @@ async def notify_batch(batch: Batch) -> None:
         for record in records:
             body: dict[str, Any] | None = decode(record)
             if body is not None:
-                await notifier.notify(Transition.from_dict(body))
+                await notifier.handle(Transition.from_dict(body))
 
 
 @app.task
